@@ -1,0 +1,76 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cmp-platform/cmp/internal/errs"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[errs.Code]int{
+	errs.Invalid:             http.StatusBadRequest,
+	errs.Unauthorized:        http.StatusUnauthorized,
+	errs.Forbidden:           http.StatusForbidden,
+	errs.NotFound:            http.StatusNotFound,
+	errs.Conflict:            http.StatusConflict,
+	errs.IdempotencyMismatch: http.StatusConflict,
+	errs.PreconditionFailed:  http.StatusPreconditionFailed,
+	errs.PreconditionNeeded:  http.StatusPreconditionRequired,
+	errs.PaymentDeclined:     http.StatusPaymentRequired,
+	errs.TooLarge:            http.StatusRequestEntityTooLarge,
+	errs.UnsupportedType:     http.StatusUnsupportedMediaType,
+	errs.RateLimited:         http.StatusTooManyRequests,
+	errs.Unavailable:         http.StatusServiceUnavailable,
+	errs.Internal:            http.StatusInternalServerError,
+}
+
+// ErrorBody is the JSON envelope of every error response.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong: a stable code, a readable message, details.
+type ErrorDetail struct {
+	Code      string         `json:"code"`
+	Message   string         `json:"message"`
+	Details   map[string]any `json:"details,omitempty"`
+	RequestID string         `json:"request_id,omitempty"`
+}
+
+// fail writes err as the error envelope and aborts the request. Errors without a
+// code are internal: logged with their cause, shown as "internal error".
+func fail(c *gin.Context, err error) {
+	e, ok := errs.As(err)
+	if !ok {
+		e = &errs.Error{Code: errs.Internal, Message: "internal error"}
+		slog.Error("internal error", "request_id", requestID(c), "method", c.Request.Method, "path", c.FullPath(), "err", err)
+	} else if e.Code == errs.Internal {
+		slog.Error("internal error", "request_id", requestID(c), "path", c.FullPath(), "err", err)
+		e = &errs.Error{Code: errs.Internal, Message: "internal error"}
+	}
+	status, ok := statusOf[e.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: e.ClientCode(), Message: e.Message, Details: e.Details, RequestID: requestID(c)}})
+}
+
+// bindJSON decodes the body into v, turning malformed JSON into a coded 400.
+func bindJSON(c *gin.Context, v any) bool {
+	if err := c.ShouldBindJSON(v); err != nil {
+		var se interface{ Error() string }
+		msg := "request body is not valid JSON for this endpoint"
+		if errors.As(err, &se) {
+			msg += ": " + se.Error()
+		}
+		fail(c, errs.New(errs.Invalid, "%s", msg))
+		return false
+	}
+	return true
+}
+
+func requestID(c *gin.Context) string { return c.GetString("request_id") }

@@ -1,0 +1,47 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// HealthBody answers /healthz and /readyz.
+type HealthBody struct {
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks,omitempty"`
+}
+
+func (s *Server) routesHealth(r gin.IRoutes) {
+	s.handle(r, http.MethodGet, "/healthz", doc{Summary: "Liveness: the process answers", Tag: "health", Response: HealthBody{}}, s.healthz)
+	s.handle(r, http.MethodGet, "/readyz", doc{Summary: "Readiness: database, Temporal and the worker are ready", Tag: "health", Response: HealthBody{}}, s.readyz)
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, HealthBody{Status: "ok"}) }
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"database": "ok", "temporal": "ok", "worker": "ok"}
+	ready := true
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["database"], ready = err.Error(), false
+	}
+	if s.Temporal == nil {
+		checks["temporal"], ready = "not connected", false
+	} else if _, err := s.Temporal.CheckHealth(ctx, nil); err != nil {
+		checks["temporal"], ready = err.Error(), false
+	}
+	if s.Ready != nil {
+		if err := s.Ready(ctx); err != nil {
+			checks["worker"], ready = err.Error(), false
+		}
+	}
+	if !ready {
+		c.JSON(http.StatusServiceUnavailable, HealthBody{Status: "unavailable", Checks: checks})
+		return
+	}
+	c.JSON(http.StatusOK, HealthBody{Status: "ready", Checks: checks})
+}
