@@ -114,8 +114,8 @@ func (st *Stack) listen(roles Roles) (apiLn, skLn net.Listener, err error) {
 func (st *Stack) startSiteKit(ln net.Listener) error {
 	rt, err := sitekit.NewRuntime(sitekit.RuntimeConfig{
 		Token: st.Config.SiteKitToken, BaseURL: st.SiteKitURL,
-		StatePath: filepath.Join(st.Config.DataDir, "sitekit.json"),
-		Logger:    st.Log.With("component", "sitekit"),
+		StatePath: filepath.Join(st.Config.DataDir, "sitekit.json"), HeartbeatInterval: st.Config.SiteKitHeartbeat,
+		Logger: st.Log.With("component", "sitekit"),
 	})
 	if err != nil {
 		return fmt.Errorf("Site-Kit runtime: %w", err)

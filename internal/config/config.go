@@ -23,6 +23,7 @@ type Config struct {
 	SiteKitURL        string
 	SiteKitAddr       string
 	SiteKitToken      string
+	SiteKitHeartbeat  time.Duration
 	StripeSecretKey   string
 	StripeAPIBase     string
 	StripeWebhookKey  string
@@ -55,6 +56,7 @@ var Vars = []Var{
 	{"CMP_SITEKIT_URL", "http://127.0.0.1:8090", "Site-Kit runtime base URL"},
 	{"CMP_SITEKIT_ADDR", "127.0.0.1:8090", "address the embedded Site-Kit runtime listens on (`cmpd dev`, `cmpd sitekit`)"},
 	{"CMP_SITEKIT_TOKEN", "dev-sitekit-token", "bearer token CMP uses to call Site-Kit"},
+	{"CMP_SITEKIT_HEARTBEAT_INTERVAL", "15s", "how often the embedded Site-Kit runtime reports heartbeats"},
 	{"CMP_STRIPE_SECRET_KEY", "", "Stripe secret key; empty selects the sandbox payment provider"},
 	{"CMP_STRIPE_API_BASE", "", "Stripe API base URL override (e.g. stripe-mock)"},
 	{"CMP_STRIPE_WEBHOOK_SECRET", "whsec_dev", "Stripe webhook signing secret"},
@@ -98,6 +100,9 @@ func Load() (Config, error) {
 		return c, err
 	}
 	if c.ApprovalSLA, err = durEnv("CMP_APPROVAL_SLA", 48*time.Hour); err != nil {
+		return c, err
+	}
+	if c.SiteKitHeartbeat, err = durEnv("CMP_SITEKIT_HEARTBEAT_INTERVAL", 15*time.Second); err != nil {
 		return c, err
 	}
 	if c.SessionTTL, err = durEnv("CMP_SESSION_TTL", 720*time.Hour); err != nil {
