@@ -94,6 +94,7 @@ func (s *Server) checkout(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.recordCheckoutStart(c, in)
 	res, err := s.startCheckout(c, in)
 	if err != nil {
 		var already *serviceerror.WorkflowExecutionAlreadyStarted

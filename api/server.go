@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cmp-platform/cmp/internal/blob"
 	"github.com/cmp-platform/cmp/internal/config"
 	"github.com/cmp-platform/cmp/models"
 )
@@ -24,6 +25,8 @@ type Deps struct {
 	// Ready reports whether the worker is polling (for /readyz); nil means ready.
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
+	// Blobs stores uploaded files; nil means the local store at Config.BlobDir.
+	Blobs blob.Store
 }
 
 // Server is the HTTP API.
@@ -38,6 +41,9 @@ type Server struct {
 func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
+	}
+	if d.Blobs == nil {
+		d.Blobs = blob.NewLocal(d.Config.BlobDir)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -63,7 +69,16 @@ func (s *Server) routes() {
 	s.routesCatalog(v1)
 	s.routesCheckout(v1)
 	s.routesOrders(v1)
+	s.routesSubscriptions(v1)
 	s.routesAgents(v1)
 	s.routesKeys(v1)
 	s.routesOrganizations(v1)
+	s.routesConfigure(v1)
+	s.routesBlobs(v1)
+	s.routesProvider(v1)
+	s.routesAdminOfferings(v1)
+	s.routesWebhooks(v1)
+	s.routesAdminPayouts(v1)
+	s.routesAdminMetrics(v1)
+	s.routesRevenue(v1)
 }

@@ -125,6 +125,9 @@ func (c *checkout) run(ctx workflow.Context) (CheckoutResult, error) {
 		return c.fail(ctx, err, "order_failed")
 	}
 	c.setState(ctx, "done", "active", "running")
+	// Hand the subscription to its long-lived billing workflow (waits for its start only).
+	c.step = "billing"
+	_ = startSubscription(ctx, subscriptionFromCheckout(c.in, c.result, start, end))
 	c.step = "done"
 	_ = workflow.UpsertTypedSearchAttributes(ctx, stateKey.ValueSet("done"))
 	return c.result, nil
@@ -225,9 +228,8 @@ func provisioningReason(err error) string {
 	if errors.As(err, &appErr) && appErr.Type() == ErrTypeProvisioning {
 		return appErr.Message()
 	}
-	var timeoutErr *temporal.TimeoutError
-	if errors.As(err, &timeoutErr) {
-		return "Site-Kit was unreachable until the provisioning deadline"
-	}
-	return "provisioning failed"
+	// Anything else is retryable (Site-Kit down, 5xx, timeouts): it only ends once the
+	// deadline leaves no room for another attempt, and the server then reports the
+	// last attempt's error rather than a timeout.
+	return "Site-Kit was unreachable until the provisioning deadline"
 }

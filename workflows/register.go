@@ -11,8 +11,13 @@ import (
 // Register adds every workflow, by its contract name, and the activities to w.
 func Register(w worker.Registry, acts *activities.Activities) {
 	for name, fn := range map[string]any{
-		CheckoutWorkflowName:  Checkout,
-		AgentSyncWorkflowName: AgentSync,
+		CheckoutWorkflowName:         Checkout,
+		AgentSyncWorkflowName:        AgentSync,
+		OfferingApprovalWorkflowName: OfferingApproval,
+		AgentHealthWorkflowName:      AgentHealth,
+		MonthlyPayoutWorkflowName:    MonthlyPayout,
+		PayoutAccountWorkflowName:    PayoutAccount,
+		SubscriptionWorkflowName:     Subscription,
 	} {
 		w.RegisterWorkflowWithOptions(fn, workflow.RegisterOptions{Name: name})
 	}

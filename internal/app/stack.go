@@ -155,7 +155,7 @@ func (st *Stack) connectTemporal(ctx context.Context, roles Roles) error {
 	return nil
 }
 
-func (st *Stack) startWorker(_ context.Context) error {
+func (st *Stack) startWorker(ctx context.Context) error {
 	pay, err := NewPayments(st.Config)
 	if err != nil {
 		return err
@@ -171,6 +171,9 @@ func (st *Stack) startWorker(_ context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	st.worker = w
+	if err := EnsurePayoutSchedule(ctx, st.Temporal, st.taskQueue()); err != nil {
+		return err
+	}
 	st.workerReady.Store(true)
 	return nil
 }

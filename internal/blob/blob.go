@@ -35,9 +35,9 @@ type Store interface {
 
 // Object describes a stored blob.
 type Object struct {
-	Key         string    `json:"key"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
+	Key         string `json:"key"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
 	// SHA256 is the hex digest of the content; ETag is derived from it.
 	SHA256    string    `json:"sha256"`
 	UpdatedAt time.Time `json:"updated_at"`
