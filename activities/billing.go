@@ -115,6 +115,16 @@ func (a *Activities) usageLines(ctx context.Context, in CreateInvoiceInput) ([]m
 	return out, nil
 }
 
+// BillingPlanName (local) names a plan for invoices and the Temporal UI memo
+// (the checkout hands over only the plan's ID).
+func (a *Activities) BillingPlanName(ctx context.Context, planID string) (string, error) {
+	p, err := a.Store.BillingPlan(ctx, planID)
+	if err != nil {
+		return "", domainError(err)
+	}
+	return p.Name, nil
+}
+
 // BillingProgress is one bookkeeping step of a subscription's billing; empty
 // fields are unchanged.
 type BillingProgress struct {

@@ -113,8 +113,15 @@ type persona struct {
 	} `json:"sync"`
 }
 
+// TestBuyer_TrainsPersonalisesAndUsesTheAgentOverMCP runs the Configure & Use
+// journey on both databases: its SQL (upserts, time comparisons) differs most.
 func TestBuyer_TrainsPersonalisesAndUsesTheAgentOverMCP(t *testing.T) {
-	e := apptest.Start(t, apptest.Options{Postgres: true, Configure: func(c *config.Config) { c.SiteKitHeartbeat = 400 * time.Millisecond }})
+	t.Run("SQLite", func(t *testing.T) { configureJourney(t, false) })
+	t.Run("PostgreSQL", func(t *testing.T) { configureJourney(t, true) })
+}
+
+func configureJourney(t *testing.T, postgres bool) {
+	e := apptest.Start(t, apptest.Options{Postgres: postgres, Configure: func(c *config.Config) { c.SiteKitHeartbeat = 400 * time.Millisecond }})
 	u := e.Register("Bea")
 	p := e.Checkout(u, "support-agent", "Starter")
 	agentID := p.Agent.ID
@@ -290,6 +297,38 @@ func TestBuyer_TrainsPersonalisesAndUsesTheAgentOverMCP(t *testing.T) {
 		if err != nil || used == 0 {
 			t.Fatalf("UsageForPeriod = %d, %v", used, err)
 		}
+	})
+
+	t.Run("RemovedTrainingIsForgotten", func(t *testing.T) {
+		var tr struct {
+			QA []struct {
+				ID string `json:"id"`
+			} `json:"qa"`
+			Documents []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"documents"`
+		}
+		e.Do(http.MethodGet, base+"/training", nil, u.Token).Must(t, http.StatusOK).JSON(t, &tr)
+		for _, qa := range tr.QA {
+			e.Do(http.MethodDelete, base+"/training/qa/"+qa.ID, nil, u.Token).Must(t, http.StatusNoContent)
+		}
+		if got := ask(t, agent.MCPURL, key, "how do refunds work?"); got.Source != "fallback" {
+			t.Fatalf("a deleted pair still answers: %+v", got)
+		}
+		doc := tr.Documents[len(tr.Documents)-1]
+		blobKey := "training/" + agentID + "/" + doc.ID
+		rc, _, err := e.Stack.API.Blobs.Get(context.Background(), blobKey)
+		if err != nil {
+			t.Fatalf("the uploaded original is not in the blob store: %v", err)
+		}
+		rc.Close()
+		e.Do(http.MethodDelete, base+"/training/documents/"+doc.ID, nil, u.Token).Must(t, http.StatusNoContent)
+		if rc, _, err := e.Stack.API.Blobs.Get(context.Background(), blobKey); err == nil {
+			rc.Close()
+			t.Fatal("the deleted document's original is still stored")
+		}
+		e.Do(http.MethodDelete, base+"/training/documents/"+doc.ID, nil, u.Token).Must(t, http.StatusNotFound)
 	})
 
 	t.Run("HeartbeatsMustBeSignedFreshAndNew", func(t *testing.T) {

@@ -22,7 +22,7 @@ func (s *Server) openapi(c *gin.Context) {
 	c.JSON(http.StatusOK, s.spec)
 }
 
-var pathParam = regexp.MustCompile(`:([A-Za-z_]+)`)
+var pathParam = regexp.MustCompile(`[:*]([A-Za-z_]+)`) // :name and gin's catch-all *name
 
 // OpenAPI builds the OpenAPI 3 document from the registered routes' docs.
 func (s *Server) OpenAPI() map[string]any {

@@ -55,33 +55,33 @@ type RevisionDTO struct {
 // ProviderOfferingDTO is an offering as its provider sees it: every field, its
 // state, the review and, when rejected, the operator's reason.
 type ProviderOfferingDTO struct {
-	ID               string       `json:"id"`
-	Slug             string       `json:"slug"`
-	Name             string       `json:"name"`
-	Category         string       `json:"category"`
-	Summary          string       `json:"summary"`
-	Description      string       `json:"description"`
-	Features         []string     `json:"features"`
-	Tags             []string     `json:"tags"`
-	DocumentationURL string       `json:"documentation_url"`
-	FAQ              []models.FAQ `json:"faq"`
-	TermsOfService   string       `json:"terms_of_service"`
-	PrivacyPolicyURL string       `json:"privacy_policy_url"`
-	DemoURL          string       `json:"demo_url"`
-	Visibility       string       `json:"visibility"`
-	PackageRef       string       `json:"package_ref"`
-	LogoURL          string       `json:"logo_url"`
-	Screenshots      []string     `json:"screenshots"`
-	State            string       `json:"state"`
-	Featured         bool         `json:"featured"`
-	StartingPrice    PriceDTO     `json:"starting_price"`
-	Plans            []PlanDTO    `json:"plans"`
-	RejectionReason  string       `json:"rejection_reason,omitempty"`
-	Review           *ListingReviewDTO   `json:"review,omitempty"`
-	Revision         *RevisionDTO `json:"revision,omitempty"`
-	CreatedAt        time.Time    `json:"created_at"`
-	UpdatedAt        time.Time    `json:"updated_at"`
-	PublishedAt      *time.Time   `json:"published_at,omitempty"`
+	ID               string            `json:"id"`
+	Slug             string            `json:"slug"`
+	Name             string            `json:"name"`
+	Category         string            `json:"category"`
+	Summary          string            `json:"summary"`
+	Description      string            `json:"description"`
+	Features         []string          `json:"features"`
+	Tags             []string          `json:"tags"`
+	DocumentationURL string            `json:"documentation_url"`
+	FAQ              []models.FAQ      `json:"faq"`
+	TermsOfService   string            `json:"terms_of_service"`
+	PrivacyPolicyURL string            `json:"privacy_policy_url"`
+	DemoURL          string            `json:"demo_url"`
+	Visibility       string            `json:"visibility"`
+	PackageRef       string            `json:"package_ref"`
+	LogoURL          string            `json:"logo_url"`
+	Screenshots      []string          `json:"screenshots"`
+	State            string            `json:"state"`
+	Featured         bool              `json:"featured"`
+	StartingPrice    PriceDTO          `json:"starting_price"`
+	Plans            []PlanDTO         `json:"plans"`
+	RejectionReason  string            `json:"rejection_reason,omitempty"`
+	Review           *ListingReviewDTO `json:"review,omitempty"`
+	Revision         *RevisionDTO      `json:"revision,omitempty"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+	PublishedAt      *time.Time        `json:"published_at,omitempty"`
 }
 
 // ProviderOfferingList lists the provider's offerings.

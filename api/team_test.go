@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -30,7 +29,7 @@ func invite(t *testing.T, e *apptest.Env, by apptest.User, orgID, email, role st
 }
 
 func TestTeam_RolesDecideWhoMayBuyConfigureAndManageKeys(t *testing.T) {
-	e := apptest.Start(t, apptest.Options{})
+	e := apptest.Start(t, apptest.Options{Postgres: true})
 	owner := e.Register("Olga")
 	p := e.Checkout(owner, "support-agent", "Starter")
 	org := p.Organization.ID
@@ -142,7 +141,11 @@ func TestTeam_RolesDecideWhoMayBuyConfigureAndManageKeys(t *testing.T) {
 		e.Do(http.MethodDelete, members+member.ID, nil, admin.Token).Must(t, http.StatusNoContent)
 		e.Do(http.MethodGet, base+"/persona", nil, member.Token).Must(t, http.StatusNotFound)
 		e.Do(http.MethodDelete, members+admin.ID, nil, admin.Token).Must(t, http.StatusNoContent) // leaving
-		var list struct{ Items []struct{ UserID string } }
+		var list struct {
+			Items []struct {
+				UserID string `json:"user_id"`
+			} `json:"items"`
+		}
 		e.Do(http.MethodGet, "/api/v1/organizations/"+org+"/members", nil, owner.Token).Must(t, http.StatusOK).JSON(t, &list)
 		if len(list.Items) != 1 || list.Items[0].UserID != owner.ID {
 			t.Fatalf("members %+v", list)
@@ -153,7 +156,7 @@ func TestTeam_RolesDecideWhoMayBuyConfigureAndManageKeys(t *testing.T) {
 		}
 		for _, id := range n {
 			if id == org {
-				t.Fatal(fmt.Sprintf("admin still in %s", org))
+				t.Fatalf("admin still in %s", org)
 			}
 		}
 	})

@@ -175,12 +175,12 @@ func (s *Server) createQA(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	k, err := s.Store.KnowledgeOf(c, agent.ID)
+	n, err := s.Store.CountQA(c, agent.ID)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if len(k.QA) >= maxQAPairs {
+	if n >= maxQAPairs {
 		fail(c, errs.New(errs.Conflict, "an agent holds at most %d Q&A pairs", maxQAPairs).WithReason("knowledge_full"))
 		return
 	}

@@ -95,23 +95,31 @@ func TestCheckout_WorkerLostMidCheckoutFinishesOnANewWorkerWithOneCharge(t *test
 		t.Errorf("ledger holds %d charges for the order, want 1", charges)
 	}
 
-	hist := history(t, e, workflows.CheckoutWorkflowID(u.ID, "crash-1"))
+	replayAndRecord(t, e, workflows.CheckoutWorkflowID(u.ID, "crash-1"), "checkout_outage_worker_restart")
+}
+
+// replayAndRecord replays a closed workflow's history with the current code and,
+// under CMP_RECORD_HISTORY, saves it to workflows/testdata/<name>.json.
+func replayAndRecord(t *testing.T, e *apptest.Env, workflowID, name string) {
+	t.Helper()
+	hist := history(t, e, workflowID)
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutWorkflowName})
 	if err := r.ReplayWorkflowHistory(nil, hist); err != nil {
-		t.Fatalf("the recorded checkout does not replay with the current code: %v", err)
+		t.Fatalf("the recorded checkout %s does not replay with the current code: %v", name, err)
 	}
-	if os.Getenv(recordEnv) != "" {
-		b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join("..", "workflows", "testdata", "checkout_outage_worker_restart.json")
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("recorded %d events to %s", len(hist.Events), path)
+	if os.Getenv(recordEnv) == "" {
+		return
 	}
+	b, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(hist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "workflows", "testdata", name+".json")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d events to %s", len(hist.Events), path)
 }
 
 // history reads a closed workflow's whole history from the server.

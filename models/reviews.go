@@ -196,10 +196,3 @@ func refreshRatings(tx *gorm.DB, offeringID string) error {
 		rating_count = (SELECT COUNT(*) FROM reviews r JOIN offerings o ON o.id = r.offering_id WHERE o.provider_id = providers.id AND r.hidden = ?)
 		WHERE id = (SELECT provider_id FROM offerings WHERE id = ?)`, false, false, offeringID).Error
 }
-
-// ProviderOfferingCount counts a provider's offerings v may see.
-func (s *Store) ProviderOfferingCount(ctx context.Context, v Viewer, providerID string) (int64, error) {
-	var n int64
-	err := s.VisibleOfferings(s.WithContext(ctx).Model(&Offering{}), v).Where("offerings.provider_id = ?", providerID).Count(&n).Error
-	return n, err
-}

@@ -180,12 +180,13 @@ func (s *Store) search(ctx context.Context, v Viewer, q SearchQuery, words []str
 	return page, err
 }
 
-// offeringColumns leaves out the engine's search column (a large tsvector on PostgreSQL).
+// offeringColumns are what a result card shows and the sorts read; the long
+// text, JSON columns and the engine's search column (a large tsvector on
+// PostgreSQL) stay behind, the offering page loads them.
 const offeringColumns = "offerings.id, offerings.provider_id, offerings.slug, offerings.name, offerings.category, offerings.summary, " +
-	"offerings.description, offerings.features, offerings.tags, offerings.faq, offerings.documentation_url, offerings.demo_url, " +
-	"offerings.terms_of_service, offerings.privacy_policy_url, offerings.logo_url, offerings.screenshots, offerings.package_ref, " +
-	"offerings.visibility, offerings.state, offerings.featured, offerings.rating_avg, offerings.rating_count, " +
-	"offerings.active_subscriptions, offerings.starting_price, offerings.currency, offerings.created_at, offerings.updated_at, offerings.published_at"
+	"offerings.logo_url, offerings.demo_url, offerings.visibility, offerings.state, offerings.featured, offerings.rating_avg, " +
+	"offerings.rating_count, offerings.active_subscriptions, offerings.starting_price, offerings.currency, offerings.created_at, " +
+	"offerings.updated_at, offerings.published_at"
 
 // filter applies the structured filters; withCategory=false leaves the category
 // out for facet counts.
@@ -277,4 +278,11 @@ func (s *Store) CatalogVersion(ctx context.Context) (version int64, exact bool, 
 	}
 	err = s.WithContext(ctx).Raw(q).Scan(&row).Error
 	return row.Version, row.Exact, err
+}
+
+// ProviderOfferingCount counts a provider's offerings v may see.
+func (s *Store) ProviderOfferingCount(ctx context.Context, v Viewer, providerID string) (int64, error) {
+	var n int64
+	err := s.VisibleOfferings(s.WithContext(ctx).Model(&Offering{}), v).Where("offerings.provider_id = ?", providerID).Count(&n).Error
+	return n, err
 }

@@ -59,6 +59,7 @@ const (
 	keyInt keyKind = iota
 	keyFloat
 	keyString
+	keyBool
 )
 
 // sortKey is one ORDER BY term; the last key of every sort is the unique ID.
@@ -71,19 +72,19 @@ type sortKey struct {
 	value func(Offering) any
 }
 
-var idKey = sortKey{expr: "offerings.id", kind: keyString, value: func(o Offering) any { return o.ID }}
+var (
+	idKey = sortKey{expr: "offerings.id", kind: keyString, value: func(o Offering) any { return o.ID }}
+	// idDesc breaks ties of descending sorts, so one backward index scan serves them.
+	idDesc = sortKey{expr: "offerings.id", desc: true, kind: keyString, value: func(o Offering) any { return o.ID }}
+)
 
 func sortKeys(s SearchSort, m matcher) []sortKey {
-	featured := sortKey{expr: "(CASE WHEN offerings.featured THEN 1 ELSE 0 END)", desc: true, value: func(o Offering) any {
-		if o.Featured {
-			return 1
-		}
-		return 0
-	}}
+	// Featured first, newest first within each group: one backward index scan.
+	featured := sortKey{expr: "offerings.featured", desc: true, kind: keyBool, value: func(o Offering) any { return o.Featured }}
 	switch s {
 	case SortRelevance:
 		if len(m.words) == 0 {
-			return []sortKey{featured, idKey}
+			return []sortKey{featured, idDesc}
 		}
 		expr, vars := m.score()
 		return []sortKey{{expr: expr, vars: vars, desc: true}, idKey}
@@ -91,17 +92,19 @@ func sortKeys(s SearchSort, m matcher) []sortKey {
 		return []sortKey{
 			{expr: "offerings.rating_avg", desc: true, kind: keyFloat, value: func(o Offering) any { return o.RatingAvg }},
 			{expr: "offerings.rating_count", desc: true, value: func(o Offering) any { return o.RatingCount }},
-			idKey,
+			idDesc,
 		}
 	case SortNewest:
 		// IDs are ULIDs: they sort by creation time and are unique.
-		return []sortKey{{expr: "offerings.id", desc: true, kind: keyString, value: func(o Offering) any { return o.ID }}}
-	case SortPriceAsc, SortPriceDesc:
-		return []sortKey{{expr: "offerings.starting_price", desc: s == SortPriceDesc, value: func(o Offering) any { return o.StartingPrice }}, idKey}
+		return []sortKey{idDesc}
+	case SortPriceAsc:
+		return []sortKey{{expr: "offerings.starting_price", value: func(o Offering) any { return o.StartingPrice }}, idKey}
+	case SortPriceDesc:
+		return []sortKey{{expr: "offerings.starting_price", desc: true, value: func(o Offering) any { return o.StartingPrice }}, idDesc}
 	case SortPopularity:
-		return []sortKey{{expr: "offerings.active_subscriptions", desc: true, value: func(o Offering) any { return o.ActiveSubscriptions }}, idKey}
+		return []sortKey{{expr: "offerings.active_subscriptions", desc: true, value: func(o Offering) any { return o.ActiveSubscriptions }}, idDesc}
 	default:
-		return []sortKey{featured, idKey}
+		return []sortKey{featured, idDesc}
 	}
 }
 
@@ -176,6 +179,10 @@ func cursorValue(kind keyKind, v any) any {
 		}
 	case string:
 		if kind == keyString {
+			return x
+		}
+	case bool:
+		if kind == keyBool {
 			return x
 		}
 	case int, int64, float64:

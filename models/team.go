@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -106,7 +107,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, tokenHash string, user Use
 			}
 			return nil
 		}
-		if err != gorm.ErrRecordNotFound {
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
 		}
 		return tx.Create(&Membership{OrganizationID: inv.OrganizationID, UserID: user.ID, Role: inv.Role, CreatedAt: Now()}).Error

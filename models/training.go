@@ -79,6 +79,13 @@ func (s *Store) KnowledgeOf(ctx context.Context, agentID string) (Knowledge, err
 	return k, nil
 }
 
+// CountQA counts an agent's Q&A pairs.
+func (s *Store) CountQA(ctx context.Context, agentID string) (int64, error) {
+	var n int64
+	err := s.WithContext(ctx).Model(&TrainingQA{}).Where("agent_id = ?", agentID).Count(&n).Error
+	return n, err
+}
+
 // CreateQA stores a new pair.
 func (s *Store) CreateQA(ctx context.Context, qa *TrainingQA) error {
 	return s.WithContext(ctx).Create(qa).Error

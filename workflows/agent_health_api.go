@@ -28,7 +28,11 @@ type AgentHealthInput struct {
 // HealthStaleFactor is how many heartbeat intervals an agent may miss.
 const HealthStaleFactor = 3
 
+// minStaleAfter keeps sub-second test intervals from degrading agents over
+// scheduling jitter on a loaded machine.
+const minStaleAfter = 3 * time.Second
+
 // NewAgentHealthInput derives the sweep from the heartbeat interval.
 func NewAgentHealthInput(heartbeat time.Duration) AgentHealthInput {
-	return AgentHealthInput{Every: max(heartbeat, time.Second), StaleAfter: HealthStaleFactor * heartbeat}
+	return AgentHealthInput{Every: max(heartbeat, time.Second), StaleAfter: max(HealthStaleFactor*heartbeat, minStaleAfter)}
 }

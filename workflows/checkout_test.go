@@ -158,6 +158,9 @@ func (s *CheckoutSuite) TestPaymentConfirmedAnswersBeforeProvisioningThenAgentRu
 	s.Equal(last.PeriodStart.AddDate(0, 1, 0), *last.PeriodEnd, "a monthly plan's first period is one month")
 	s.True(s.hasLedger("charge"), "the charge is booked in the ledger")
 	s.False(s.hasLedger("refund"))
+	s.env.AssertWorkflowCalled(s.T(), workflows.SubscriptionWorkflowName, mock.Anything, mock.MatchedBy(func(in workflows.SubscriptionInput) bool {
+		return in.SubscriptionID == refs.SubscriptionID && in.OrderID == refs.OrderID && in.AgentID == refs.AgentID && in.PeriodEnd.Equal(*last.PeriodEnd)
+	}))
 }
 
 func (s *CheckoutSuite) TestDeclinedCardFailsOrderAndProvisionsNothing() {
@@ -182,6 +185,7 @@ func (s *CheckoutSuite) TestDeclinedCardFailsOrderAndProvisionsNothing() {
 	s.Equal("card_declined", r.ErrorCode)
 	s.env.AssertNotCalled(s.T(), "Provision", mock.Anything, mock.Anything)
 	s.env.AssertNotCalled(s.T(), "Refund", mock.Anything, mock.Anything)
+	s.env.AssertWorkflowNotCalled(s.T(), workflows.SubscriptionWorkflowName, mock.Anything, mock.Anything)
 	last := s.lastProgress()
 	s.Equal("erred", last.OrderState)
 	s.Equal("card_declined", last.ErrorCode)
@@ -211,6 +215,7 @@ func (s *CheckoutSuite) TestProvisioningFailureRefundsAndErrsTheOrderWithAReason
 	s.Equal("erred", last.OrderState)
 	s.Contains(last.ErrorMessage, "Site-Kit refused the deployment")
 	s.True(s.hasLedger("refund"), "the refund is booked in the ledger")
+	s.env.AssertWorkflowNotCalled(s.T(), workflows.SubscriptionWorkflowName, mock.Anything, mock.Anything)
 }
 
 func (s *CheckoutSuite) TestSiteKitOutageDelaysTheOrderUntilItRecovers() {

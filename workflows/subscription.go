@@ -24,6 +24,12 @@ func Subscription(ctx workflow.Context, in SubscriptionInput) (SubscriptionResul
 	if err := s.setup(ctx); err != nil {
 		return SubscriptionResult{}, err
 	}
+	if s.st.Plan.Name == "" {
+		var name string
+		if err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, bookkeepingOptions), a.BillingPlanName, s.st.Plan.PlanID).Get(ctx, &name); err == nil {
+			s.st.Plan.Name = name
+		}
+	}
 	s.publish(ctx)
 	return s.run(ctx)
 }

@@ -39,6 +39,8 @@ type billingRun struct {
 	decline map[string]string
 	// usage is the usage amount the mocked invoice adds (billed in arrears).
 	usage int64
+	// charge, when set, replaces the mocked provider's answer.
+	charge func(calls int, in activities.ChargeInput) (activities.ChargeResult, error)
 }
 
 var subStart = time.Date(2026, 1, 31, 9, 30, 0, 0, time.UTC)
@@ -78,6 +80,9 @@ func newBillingRun(t *testing.T, start time.Time) *billingRun {
 			defer r.mu.Unlock()
 			r.charges = append(r.charges, in)
 			r.chargeTimes = append(r.chargeTimes, r.env.Now().UTC())
+			if r.charge != nil {
+				return r.charge(len(r.charges), in)
+			}
 			if code := r.decline[in.PaymentMethod]; code != "" {
 				return activities.ChargeResult{}, temporal.NewNonRetryableApplicationError("Your card was declined.", workflows.ErrTypeDeclined, nil,
 					activities.DeclineDetails{Code: code, Message: "Your card was declined."})
@@ -405,4 +410,51 @@ func TestSubscription_ChangePlanValidatorRejectsBadRequests(t *testing.T) {
 	require.Contains(t, afterCancel.rejected.Error(), "undo the cancellation")
 	require.Empty(t, r.charges)
 	require.True(t, strings.HasPrefix(r.lastRecord().State, "canceled"))
+}
+
+func TestSubscription_ProviderOutageRetriesUnderTheSameIdempotencyKey(t *testing.T) {
+	in := subIn()
+	r := newBillingRun(t, in.PeriodStart)
+	r.charge = func(calls int, _ activities.ChargeInput) (activities.ChargeResult, error) {
+		if calls <= 8 { // every attempt of the first activity: the provider is down
+			return activities.ChargeResult{}, errors.New("connection refused")
+		}
+		return activities.ChargeResult{ChargeID: "ch_after_outage"}, nil
+	}
+	next := r.continued(in)
+	require.Len(t, r.charges, 9, "8 activity attempts, then the first dunning retry")
+	for _, c := range r.charges {
+		require.Equal(t, "invoice-inv_renewal-2", c.IdempotencyKey, "an outage may have charged: the key must not change")
+	}
+	require.Equal(t, "active", next.State)
+	require.Equal(t, in.PeriodEnd, next.PeriodStart)
+}
+
+func TestSubscription_CancelingASuspendedSubscriptionEndsItNow(t *testing.T) {
+	in := subIn()
+	in.PaymentMethod = "pm_card_chargeDeclined"
+	in.Dunning = []time.Duration{}
+	r := newBillingRun(t, in.PeriodStart)
+	month := in.PeriodEnd.Sub(in.PeriodStart)
+	cancel := r.update(month+time.Hour, workflows.UpdateCancel, workflows.CancelRequest{})
+	r.env.ExecuteWorkflow(workflows.SubscriptionWorkflowName, in)
+	require.True(t, r.env.IsWorkflowCompleted())
+	require.NoError(t, r.env.GetWorkflowError())
+	require.NoError(t, cancel.err)
+	require.Equal(t, []string{"suspend", "delete"}, r.deployments, "no dunning retries configured: suspended at once, then deleted")
+	last := r.lastRecord()
+	require.Equal(t, "canceled", last.State)
+	require.Equal(t, "void", last.InvoiceState, "the unpaid invoice is voided, never charged again")
+	require.Len(t, r.charges, 1)
+}
+
+func TestSubscription_AnnualPlanRenewsAYearLater(t *testing.T) {
+	in := subIn()
+	in.BillingCycle, in.Plan.Price = "annual", 29000
+	in.PeriodEnd = time.Date(2027, 1, 31, 9, 30, 0, 0, time.UTC)
+	r := newBillingRun(t, in.PeriodStart)
+	next := r.continued(in)
+	require.Equal(t, in.PeriodEnd, r.chargeTimes[0])
+	require.Equal(t, int64(29000), r.charges[0].Amount)
+	require.Equal(t, time.Date(2028, 1, 31, 9, 30, 0, 0, time.UTC), next.PeriodEnd)
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
@@ -75,8 +76,8 @@ func runCheckout(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	fmt.Printf("machine: %s/%s, %d CPUs, %s; Temporal dev server (SQLite file), SQLite read models, sandbox payments, embedded Site-Kit\n",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), checkoutCPU())
+	fmt.Printf("machine: %s/%s, %d CPUs, %s, load average %s; Temporal dev server (SQLite file), SQLite read models, sandbox payments, embedded Site-Kit\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), checkoutCPU(), checkoutLoad())
 
 	w := worker.New(st.Temporal, checkoutFloorQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(checkoutFloorWorkflow, workflow.RegisterOptions{Name: "BenchFloor"})
@@ -114,6 +115,17 @@ func runCheckout(ctx context.Context) error {
 		return fmt.Errorf("sequential: %w", err)
 	}
 	seq.print(fmt.Sprintf("sequential: 1 buyer, %d checkouts", checkoutSequential), fp50)
+	if path := os.Getenv("CMP_BENCH_CPUPROFILE"); path != "" { // profile the concurrent run
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	conc, err := b.run(ctx, checkoutBuyers, checkoutPerBuyer)
 	if err != nil {
 		return fmt.Errorf("concurrent: %w", err)
@@ -375,4 +387,17 @@ func checkoutCPU() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// checkoutLoad is the 1-minute load average: other work on the machine skews the figures.
+func checkoutLoad() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := bytes.Fields(b)
+	if len(f) == 0 {
+		return "unknown"
+	}
+	return string(f[0])
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"time"
@@ -103,6 +104,17 @@ func runSearch(ctx context.Context) error {
 			uncached = append(uncached, fmt.Sprintf("%s&nocache=%d", u, i))
 		}
 	}
+	if path := os.Getenv("CMP_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	report("uncached search", drive(ctx, uncached), floor)
 	return nil
 }
@@ -137,9 +149,13 @@ func createBenchDB(ctx context.Context, admin string) (string, func(), error) {
 
 var (
 	benchAdjectives = []string{"smart", "rapid", "secure", "friendly", "precise", "global", "instant", "adaptive", "clever", "robust",
-		"visual", "quiet", "bright", "lean", "agile", "bold", "calm", "deep", "open", "prime"}
+		"visual", "quiet", "bright", "lean", "agile", "bold", "calm", "deep", "open", "prime",
+		"swift", "steady", "vivid", "nimble", "keen", "loyal", "modern", "native", "polished", "proven",
+		"simple", "solid", "sturdy", "tidy", "trusty", "unified", "vital", "wise", "zesty", "brisk"}
 	benchNouns = []string{"support", "sales", "invoice", "calendar", "analytics", "voice", "chat", "review", "sync", "scheduler",
-		"router", "monitor", "translator", "writer", "planner", "tracker", "helper", "concierge", "auditor", "dashboard"}
+		"router", "monitor", "translator", "writer", "planner", "tracker", "helper", "concierge", "auditor", "dashboard",
+		"billing", "payroll", "recruiter", "onboarding", "compliance", "forecast", "inventory", "logistics", "marketing", "survey",
+		"ticketing", "knowledge", "contract", "expense", "pricing", "quoting", "booking", "dispatch", "feedback", "moderator"}
 	benchFeatures = []string{"Knowledge base answers", "Human handoff", "Multilingual replies", "Ticket summaries", "Calendar booking",
 		"CRM sync", "Field mapping", "Webhooks", "Voice calls", "Security checks", "Custom reports", "CSV export", "Scheduled tasks",
 		"Retries and alerts", "Invoice extraction", "Embeddable widget", "Custom branding", "Slack integration", "Transcription", "Action items"}
@@ -161,12 +177,12 @@ func loadCatalog(ctx context.Context, dsn string) error {
 		orgs = append(orgs, []any{oid, fmt.Sprintf("Bench Org %d", i), uid, false, now})
 		if i < benchProviders {
 			provs = append(provs, []any{fmt.Sprintf("prv_bench%05d", i), oid, fmt.Sprintf("provider-%d", i),
-				fmt.Sprintf("%s %s Labs", title(benchAdjectives[i%20]), title(benchNouns[(i/20)%20])), now, now})
+				fmt.Sprintf("%s Labs %d", title(benchAdjectives[i%len(benchAdjectives)]), i), now, now})
 		}
 	}
 	for i := 0; i < benchOfferings; i++ {
 		id := fmt.Sprintf("off_bench%06d", i)
-		adj, noun := benchAdjectives[i%20], benchNouns[(i/20)%20]
+		adj, noun := benchAdjectives[i%len(benchAdjectives)], benchNouns[(i/len(benchAdjectives))%len(benchNouns)]
 		f1, f2, f3 := benchFeatures[i%20], benchFeatures[(i*7+3)%20], benchFeatures[(i*13+5)%20]
 		price := int64(500 + (i*37)%100*100)
 		demo := ""
@@ -175,9 +191,9 @@ func loadCatalog(ctx context.Context, dsn string) error {
 		}
 		offs = append(offs, []any{id, fmt.Sprintf("prv_bench%05d", i%benchProviders), fmt.Sprintf("%s-%s-%d", adj, noun, i),
 			fmt.Sprintf("%s %s %d", title(adj), title(noun), i), string(benchCategories[i%4]),
-			fmt.Sprintf("A %s %s for %s teams.", adj, noun, benchNouns[(i*3)%20]),
-			fmt.Sprintf("The %s %s handles %s and %s with %s.", adj, noun, benchNouns[(i*7)%20], benchNouns[(i*11)%20], f1),
-			jsonList(f1, f2, f3), jsonList(noun, benchNouns[(i*3)%20]), demo, "public", "active", i%50 == 0,
+			fmt.Sprintf("A %s %s for %s teams.", adj, noun, benchNouns[(i*3)%len(benchNouns)]),
+			fmt.Sprintf("The %s %s handles %s and %s with %s.", adj, noun, benchNouns[(i*7)%len(benchNouns)], benchNouns[(i*11)%len(benchNouns)], f1),
+			jsonList(f1, f2, f3), jsonList(noun, benchNouns[(i*3)%len(benchNouns)]), demo, "public", "active", i%50 == 0,
 			int64(i % 40), price, "usd", now.Add(time.Duration(i) * time.Second), now, now})
 		for k, name := range []string{"Starter", "Pro"} {
 			comps := fmt.Sprintf(`[{"type":"fixed","name":"Subscription","unit":"month","unit_price":%d,"included_amount":0}]`, price*int64(k+1))
@@ -251,16 +267,16 @@ func searchURLs(base string) []string {
 		v := url.Values{"limit": {"20"}}
 		switch i % 4 {
 		case 0:
-			v.Set("q", benchNouns[i%20])
+			v.Set("q", benchNouns[i%len(benchNouns)])
 		case 1:
-			v.Set("q", benchAdjectives[i%20][:4])
+			v.Set("q", benchAdjectives[i%len(benchAdjectives)][:4])
 			v.Set("category", string(benchCategories[i%4]))
 		case 2:
 			v.Set("category", string(benchCategories[(i/4)%4]))
 			v.Set("price_min", "1000")
 			v.Set("price_max", "20000")
 		case 3:
-			v.Set("q", benchNouns[(i*3)%20]+" "+benchAdjectives[i%20])
+			v.Set("q", benchNouns[(i*3)%len(benchNouns)]+" "+benchAdjectives[i%len(benchAdjectives)])
 			v.Set("min_rating", "3")
 		}
 		if i%5 == 0 {
