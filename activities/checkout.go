@@ -45,6 +45,9 @@ type CreatePurchaseInput struct {
 	Currency, PaymentMethod          string
 	AgentName                        string
 	Org                              EnsureOrganizationResult
+	// At is the workflow's clock when the order was made: steps carry workflow
+	// time, so the organization step sorts before the steps recorded after it.
+	At time.Time
 }
 
 // PurchaseRefs names the rows a checkout created.
@@ -87,7 +90,11 @@ func (a *Activities) CreatePurchase(ctx context.Context, in CreatePurchaseInput)
 	if err != nil {
 		return PurchaseRefs{}, err
 	}
-	if err := a.Store.AddOrderStep(ctx, got.Order.ID, models.StepOrganization, "completed", in.Org.OrganizationName, now); err != nil {
+	at := now
+	if !in.At.IsZero() {
+		at = in.At
+	}
+	if err := a.Store.AddOrderStep(ctx, got.Order.ID, models.StepOrganization, "completed", in.Org.OrganizationName, at); err != nil {
 		return PurchaseRefs{}, err
 	}
 	return PurchaseRefs{

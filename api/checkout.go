@@ -103,6 +103,8 @@ func (s *Server) checkout(c *gin.Context) {
 				s.answerFromOrder(c, o)
 				return
 			}
+			// Closed without an order: it was refused before one existed; refuse again alike.
+			err = s.refusalOf(c, workflows.CheckoutWorkflowID(user.ID, key))
 		}
 		fail(c, checkoutError(err))
 		return
@@ -221,6 +223,22 @@ func checkoutError(err error) error {
 		return errs.New(code, "%s", appErr.Message())
 	}
 	return err
+}
+
+// refusalOf reads why a closed checkout that stored no order was refused.
+func (s *Server) refusalOf(c *gin.Context, workflowID string) error {
+	var res workflows.CheckoutResult
+	if err := s.Temporal.GetWorkflow(c, workflowID, "").Get(c, &res); err != nil {
+		return err
+	}
+	code := errs.Invalid
+	switch res.ErrorCode {
+	case "not_found":
+		code = errs.NotFound
+	case "forbidden":
+		code = errs.Forbidden
+	}
+	return errs.New(code, "%s", res.ErrorMessage)
 }
 
 // answerFromOrder replays a settled checkout's answer from the read model.

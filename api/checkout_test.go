@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -160,17 +161,15 @@ func testPaymentConfirmedAnswersThenAgentRuns(t *testing.T, e *apptest.Env) {
 	}
 	e.WaitAgent(u, p.Agent.ID, "running")
 	o := waitOrder(e, u, p.Order.ID, "done")
-	seen := map[string]bool{}
+	var steps []string
 	for _, s := range o.Steps {
 		if s.At.IsZero() {
 			t.Errorf("step %s %s has no time", s.Name, s.State)
 		}
-		seen[s.Name+":"+s.State] = true
+		steps = append(steps, s.Name+":"+s.State)
 	}
-	for _, want := range []string{"organization:completed", "payment:started", "payment:completed", "provisioning:started", "provisioning:completed"} {
-		if !seen[want] {
-			t.Errorf("order steps %v lack %s", seen, want)
-		}
+	if want := []string{"organization:completed", "payment:started", "payment:completed", "provisioning:started", "provisioning:completed"}; !slices.Equal(steps, want) {
+		t.Errorf("order steps %v, want %v in this order", steps, want)
 	}
 	if a := agent(e, u, p.Agent.ID); a.MCPURL == "" {
 		t.Errorf("a running agent has no mcp_url: %+v", a)
@@ -335,6 +334,18 @@ func testBadRequestsAreRefusedAndStoreNothing(t *testing.T, e *apptest.Env) {
 			}
 		})
 	}
+	t.Run("ErrSomeoneElsesOrganizationEvenWhenRepeated", func(t *testing.T) {
+		e := on(e, t)
+		owner := e.Register("Owen")
+		p := e.Checkout(owner, "data-sync", "Starter")
+		key := newKey()
+		for i := range 2 {
+			r := e.Do(http.MethodPost, "/api/v1/checkout", with("organization", p.Organization.ID), u.Token, "Idempotency-Key: "+key)
+			if r.Status != http.StatusNotFound {
+				t.Fatalf("attempt %d: %s, want 404", i+1, r)
+			}
+		}
+	})
 	t.Run("ErrAnonymous", func(t *testing.T) {
 		r := on(e, t).Do(http.MethodPost, "/api/v1/checkout", good(), "", "Idempotency-Key: "+newKey()).Must(t, http.StatusUnauthorized)
 		if r.ErrorCode() != "unauthorized" {

@@ -75,7 +75,7 @@ func book(t *testing.T, e *apptest.Env, p models.Provider, kind models.LedgerKin
 	ref := models.NewID("ext")
 	err := e.Stack.Store.RecordLedger(context.Background(), models.LedgerEntry{
 		ID: models.NewID("led"), Kind: kind, Amount: amount, Currency: "usd", ProviderID: p.ID, OfferingID: "off_fixture",
-		PlanID: "pln_fixture", OrderID: "ord_fixture", ExternalRef: ref, DedupeKey: string(kind) + ":" + ref, OccurredAt: at, CreatedAt: models.Now(),
+		PlanID: "pln_fixture", OrderID: "ord_fixture", ExternalRef: ref, DedupeKey: string(kind) + ":" + ref, OccurredAt: at, CreatedAt: at,
 	})
 	if err != nil {
 		t.Fatalf("book %s: %v", kind, err)

@@ -20,8 +20,8 @@ const (
 )
 
 // Payout is what CMP owes (or paid) one provider for one period in one currency.
-// It covers ledger entries from CoveredFrom (the end of the provider's last paid
-// payout; nil for the first) up to CoveredTo.
+// It covers the charges and refunds booked (ledger created_at) from CoveredFrom (the
+// end of the provider's last paid payout; nil for the first) up to CoveredTo.
 type Payout struct {
 	ID            string `gorm:"primaryKey"`
 	ProviderID    string

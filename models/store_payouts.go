@@ -44,8 +44,10 @@ type paidMark struct {
 }
 
 // PreparePayouts computes one payout per provider and currency for the period:
-// every charge minus refunds since the end of the provider's last paid payout, up
-// to the cutoff, minus the commission. It inserts only rows the period lacks, so
+// every charge minus refunds booked since the end of the provider's last paid
+// payout, up to the cutoff, minus the commission. Windows are on booking time
+// (created_at), not occurred_at, so an entry booked late (a retried write, a
+// webhook) lands in the next window instead of behind one already paid. It inserts only rows the period lacks, so
 // a re-run changes nothing already computed (UNIQUE(provider_id, period, currency)).
 func (s *Store) PreparePayouts(ctx context.Context, in PreparePayoutsInput) (PreparePayoutsResult, error) {
 	var res PreparePayoutsResult
@@ -62,7 +64,7 @@ func (s *Store) PreparePayouts(ctx context.Context, in PreparePayoutsInput) (Pre
 		FROM ledger_entries l
 		LEFT JOIN (SELECT provider_id, currency, MAX(covered_to) AS paid_to FROM payouts WHERE state = ? GROUP BY provider_id, currency) p
 		  ON p.provider_id = l.provider_id AND p.currency = l.currency
-		WHERE l.kind IN (?, ?) AND l.provider_id <> '' AND l.occurred_at < ? AND (p.paid_to IS NULL OR l.occurred_at >= p.paid_to)
+		WHERE l.kind IN (?, ?) AND l.provider_id <> '' AND l.created_at < ? AND (p.paid_to IS NULL OR l.created_at >= p.paid_to)
 		GROUP BY l.provider_id, l.currency`,
 		LedgerCharge, LedgerRefund, PayoutPaid, LedgerCharge, LedgerRefund, in.Cutoff).Scan(&aggs).Error
 	if err != nil {

@@ -72,6 +72,7 @@ func (c *checkout) run(ctx workflow.Context) (CheckoutResult, error) {
 		WorkflowID: info.WorkflowExecution.ID, UserID: c.in.UserID, IdempotencyKey: c.in.IdempotencyKey,
 		RequestHash: c.in.RequestHash, OfferingID: c.in.OfferingID, PlanID: c.in.PlanID, BillingCycle: c.in.BillingCycle,
 		Amount: c.in.Amount, Currency: c.in.Currency, PaymentMethod: c.in.PaymentMethod, AgentName: c.in.AgentName, Org: org,
+		At: workflow.Now(ctx).UTC(),
 	}).Get(ctx, &refs); err != nil {
 		return c.fail(ctx, err, "order_failed")
 	}

@@ -33,7 +33,7 @@ type payoutRun struct {
 var scheduledStartKey = temporal.NewSearchAttributeKeyTime("TemporalScheduledStartTime")
 
 func (r *payoutRun) run(ctx workflow.Context) (PayoutSummary, error) {
-	now := workflow.Now(ctx).UTC().Truncate(time.Second)
+	now := workflow.Now(ctx).UTC()
 	period := r.in.Period
 	if period == "" {
 		// A scheduled run pays the month before the time it was scheduled for,
@@ -52,8 +52,10 @@ func (r *payoutRun) run(ctx workflow.Context) (PayoutSummary, error) {
 		return r.sum, temporal.NewNonRetryableApplicationError("period "+period+" has not started yet", ErrTypeInvalid, nil)
 	}
 	cutoff := end
-	if now.Before(end) {
-		cutoff = now // a month to date: the rest of the month goes into the next run
+	if settled := now.Add(-settleMargin); settled.Before(end) {
+		// A month to date: what is booked from here on goes into the next run. The
+		// margin leaves bookings that are committing right now to that run too.
+		cutoff = settled
 	}
 	r.sum = PayoutSummary{Period: period, State: PayoutRunRunning, Cutoff: cutoff}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, periodKey.ValueSet(period), stateKey.ValueSet(PayoutRunRunning))
@@ -155,6 +157,9 @@ func money(minor int64, currency string) string {
 	}
 	return fmt.Sprintf("%s%d.%02d %s", sign, minor/100, minor%100, currency)
 }
+
+// settleMargin keeps a month-to-date cutoff behind bookings still committing.
+const settleMargin = time.Second
 
 var providerCountKey = temporal.NewSearchAttributeKeyInt64(SAProviderCount)
 

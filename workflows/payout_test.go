@@ -76,7 +76,7 @@ func TestMonthlyPayout_MonthToDateEndsAtTheRunTime(t *testing.T) {
 	now := time.Date(2026, 12, 15, 9, 30, 0, 0, time.UTC)
 	env := newPayoutEnv(t, now)
 	env.OnActivity(a.PreparePayouts, mock.Anything, mock.MatchedBy(func(in activities.PreparePayoutsInput) bool {
-		return in.Period == "2026-12" && in.Cutoff.Equal(now)
+		return in.Period == "2026-12" && in.Cutoff.Equal(now.Add(-time.Second))
 	})).Return(activities.PreparePayoutsResult{}, nil).Once()
 	env.OnActivity(a.SummarizePayouts, mock.Anything, "2026-12").Return(models.PayoutTotals{Period: "2026-12"}, nil).Once()
 	env.ExecuteWorkflow(workflows.MonthlyPayout, workflows.MonthlyPayoutInput{Period: "2026-12"})

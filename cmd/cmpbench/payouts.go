@@ -116,16 +116,19 @@ func runPayouts(ctx context.Context) error {
 	}
 	defer w.Stop()
 
+	loadRSS := payoutsPeakRSS("self")
 	runtime.GC()
 	payoutsResetPeakRSS()
 	first, wall, err := payoutsRun(ctx, tc, queue, period)
 	if err != nil {
 		return err
 	}
-	rss := payoutsPeakRSS()
+	rss := payoutsPeakRSS("self")
 	t := first.Totals
 	fmt.Printf("run: MonthlyPayout %s over %d providers in %d batches: %s wall (%.1fx the floor), peak RSS %d MiB\n",
 		period, t.Providers, first.Batches, wall.Round(time.Millisecond), wall.Seconds()/floor.Seconds(), rss>>20)
+	fmt.Printf("     (this process peaked at %d MiB during the load; the Temporal dev server process at %d MiB)\n",
+		loadRSS>>20, payoutsChildrenRSS()>>20)
 	fmt.Printf("     paid %d (%s in %d transfers), held %d (no payout account), failed %d (refused transfers)\n",
 		t.Paid, payoutsMoney(t.Amount), sandbox.Transfers(), t.Held, t.Failed)
 	again, wall2, err := payoutsRun(ctx, tc, queue, period)
@@ -189,8 +192,8 @@ func payoutsLoad(ctx context.Context, store *models.Store, start, end time.Time)
 			WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
 			SELECT printf('led_b%%08d', i), CASE WHEN i %% 20 = 19 THEN 'refund' ELSE 'charge' END, 500 + (i %% 97) * 25, 'usd',
 			  printf('prv_b%%06d', i %% %d), printf('ch_b%%08d', i), printf('bench:%%08d', i),
-			  strftime('%%Y-%%m-%%d %%H:%%M:%%S', '%s', '+' || ((i * 7919) %% %d) || ' seconds') || '+00:00', '%s' FROM n`,
-			payoutCharges-1, payoutProviders, start.Format("2006-01-02 15:04:05"), span, ts),
+			  t, t FROM (SELECT i, strftime('%%Y-%%m-%%d %%H:%%M:%%S', '%s', '+' || ((i * 7919) %% %d) || ' seconds') || '+00:00' AS t FROM n)`,
+			payoutCharges-1, payoutProviders, start.Format("2006-01-02 15:04:05"), span),
 		`ANALYZE`,
 	}
 	for _, s := range stmts {
@@ -204,9 +207,9 @@ func payoutsLoad(ctx context.Context, store *models.Store, start, end time.Time)
 // payoutsResetPeakRSS resets VmHWM so the figure covers the run, not the load.
 func payoutsResetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
-// payoutsPeakRSS reads this process's peak resident set (VmHWM) in bytes.
-func payoutsPeakRSS() int64 {
-	f, err := os.Open("/proc/self/status")
+// payoutsPeakRSS reads a process's peak resident set (VmHWM) in bytes.
+func payoutsPeakRSS(pid string) int64 {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}
@@ -219,6 +222,20 @@ func payoutsPeakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// payoutsChildrenRSS sums the peak resident sets of this process's children
+// (the Temporal dev server).
+func payoutsChildrenRSS() int64 {
+	var sum int64
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	for _, t := range tasks {
+		b, _ := os.ReadFile(t)
+		for _, pid := range strings.Fields(string(b)) {
+			sum += payoutsPeakRSS(pid)
+		}
+	}
+	return sum
 }
 
 func payoutsMoney(minor int64) string { return fmt.Sprintf("%d.%02d USD", minor/100, minor%100) }

@@ -33,6 +33,7 @@ func TestSeller(t *testing.T) {
 		t.Run("TimeToFirstListing_ApprovedThroughAPIAppearsAnonymouslyAndSells", func(t *testing.T) { timeToFirstListing(t, c) })
 		t.Run("OperatorApprovesWithTemporalCLI_ListedWithinASecond", func(t *testing.T) { approveWithCLI(t, c) })
 		t.Run("RejectedListingShowsReasonAndResubmissionKeepsHistory", func(t *testing.T) { rejectAndResubmit(t, c) })
+		sellerRules(t, c)
 	})
 }
 

@@ -13,17 +13,17 @@ import (
 	"github.com/cmp-platform/cmp/models"
 )
 
-func TestSellerRules(t *testing.T) {
-	engines(t, func(t *testing.T, c *client) {
-		t.Run("ProviderCannotReadOrEditAnotherProvidersOfferings", func(t *testing.T) { otherProvider(t, c) })
-		t.Run("OnlyOperatorsDecideAndNeverOnTheirOwnOffering", func(t *testing.T) { onlyOperators(t, c) })
-		t.Run("BadUploadsAreRefusedWithACodeAndStoreNothing", func(t *testing.T) { badUploads(t, c) })
-		t.Run("BadOfferingInputIsRefusedWithACode", func(t *testing.T) { badInput(t, c) })
-		t.Run("FailedChecksRejectWithTheReason", func(t *testing.T) { failedChecks(t, c) })
-		t.Run("PrivateOfferingOnlyForSharedOrganizations", func(t *testing.T) { privateOffering(t, c) })
-		t.Run("PriceChangeOnActiveOfferingIsAReviewedRevision", func(t *testing.T) { revision(t, c) })
-		t.Run("FeaturedLeadsTheHomeListingAndPausedLeavesIt", func(t *testing.T) { featuredAndPaused(t, c) })
-	})
+// sellerRules are the authorization, validation and listing rules; TestSeller
+// runs them on its stacks.
+func sellerRules(t *testing.T, c *client) {
+	t.Run("ProviderCannotReadOrEditAnotherProvidersOfferings", func(t *testing.T) { otherProvider(t, c) })
+	t.Run("OnlyOperatorsDecideAndNeverOnTheirOwnOffering", func(t *testing.T) { onlyOperators(t, c) })
+	t.Run("BadUploadsAreRefusedWithACodeAndStoreNothing", func(t *testing.T) { badUploads(t, c) })
+	t.Run("BadOfferingInputIsRefusedWithACode", func(t *testing.T) { badInput(t, c) })
+	t.Run("FailedChecksRejectWithTheReason", func(t *testing.T) { failedChecks(t, c) })
+	t.Run("PrivateOfferingOnlyForSharedOrganizations", func(t *testing.T) { privateOffering(t, c) })
+	t.Run("PriceChangeOnActiveOfferingIsAReviewedRevision", func(t *testing.T) { revision(t, c) })
+	t.Run("FeaturedLeadsTheHomeListingAndPausedLeavesIt", func(t *testing.T) { featuredAndPaused(t, c) })
 }
 
 func otherProvider(t *testing.T, c *client) {

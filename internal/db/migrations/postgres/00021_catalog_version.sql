@@ -7,6 +7,8 @@
 -- Statement-level triggers: a bulk load bumps it once.
 -- +goose Up
 CREATE SEQUENCE catalog_version_seq;
+-- Mark the start value as used, so the very first write moves last_value (1 → 2).
+SELECT setval('catalog_version_seq', 1, true);
 
 -- +goose StatementBegin
 CREATE FUNCTION bump_catalog_version() RETURNS trigger LANGUAGE plpgsql AS $$
