@@ -43,6 +43,7 @@ func checkoutJourneys(t *testing.T, env *apptest.Env) {
 	}{
 		{"PaymentConfirmedAnswersThenAgentRuns", testPaymentConfirmedAnswersThenAgentRuns},
 		{"SameKeyTenTimesAtOnceIsOneOrderAndOneCharge", testSameKeyTenTimesAtOnceIsOneOrderAndOneCharge},
+		{"FirstCheckoutsAtOnceShareOneOrganization", testFirstCheckoutsAtOnceShareOneOrganization},
 		{"DeclinedCardIs402AndProvisionsNothing", testDeclinedCardIs402AndProvisionsNothing},
 		{"InsufficientFundsIs402WithTheReason", testInsufficientFundsIs402WithTheReason},
 		{"BadRequestsAreRefusedAndStoreNothing", testBadRequestsAreRefusedAndStoreNothing},
@@ -180,8 +181,13 @@ func testPaymentConfirmedAnswersThenAgentRuns(t *testing.T, e *apptest.Env) {
 	if l := agents(e, u); len(l) != 1 || l[0].ID != p.Agent.ID || l[0].Status != "running" {
 		t.Errorf("GET /agents = %+v, want the one running agent", l)
 	}
-	// A second purchase goes into the same organization and project.
-	q := e.Checkout(u, "data-sync", "Pro")
+	// A second purchase, naming the offering by ID and the plan by name, goes into the
+	// same organization and project.
+	var off struct {
+		ID string `json:"id"`
+	}
+	e.Do(http.MethodGet, "/api/v1/offerings/data-sync", nil, "").Must(t, http.StatusOK).JSON(t, &off)
+	q := e.Checkout(u, off.ID, "pro")
 	if q.Organization.ID != p.Organization.ID || q.Project.ID != p.Project.ID {
 		t.Errorf("second checkout made organization %s/project %s, want the first's %s/%s", q.Organization.ID, q.Project.ID, p.Organization.ID, p.Project.ID)
 	}
@@ -261,6 +267,47 @@ func testSameKeyTenTimesAtOnceIsOneOrderAndOneCharge(t *testing.T, e *apptest.En
 			t.Errorf("a refused request stored an order: %d orders", len(l))
 		}
 	})
+}
+
+func testFirstCheckoutsAtOnceShareOneOrganization(t *testing.T, e *apptest.Env) {
+	u := e.Register("Paz")
+	body, _ := json.Marshal(checkoutBody("social-scheduler", "Starter", "pm_card_visa"))
+	orgs := make([]string, 5)
+	errs := make([]error, 5)
+	var wg sync.WaitGroup
+	for i := range orgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, e.URL+"/api/v1/checkout", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+u.Token)
+			req.Header.Set("Idempotency-Key", newKey())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer resp.Body.Close()
+			var p apptest.Purchase
+			if err := json.NewDecoder(resp.Body).Decode(&p); err != nil || resp.StatusCode != http.StatusCreated {
+				errs[i] = fmt.Errorf("status %d: %v", resp.StatusCode, err)
+			}
+			orgs[i] = p.Organization.ID
+		}()
+	}
+	wg.Wait()
+	for i := range orgs {
+		if errs[i] != nil {
+			t.Fatalf("checkout %d: %v", i, errs[i])
+		}
+		if orgs[i] != orgs[0] {
+			t.Fatalf("concurrent first checkouts made organizations %v: a buyer gets one", orgs)
+		}
+	}
+	if l := orders(e, u); len(l) != 5 {
+		t.Errorf("5 keys stored %d orders, want 5", len(l))
+	}
 }
 
 func testDeclinedCardIs402AndProvisionsNothing(t *testing.T, e *apptest.Env) {
