@@ -72,13 +72,9 @@ func (a *Activities) PayPayoutBatch(ctx context.Context, in PayoutBatchInput) (P
 		return res, err
 	}
 	outs := make([]models.PayoutOutcome, len(open))
-	var retry []error
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, transferConcurrency)
+	var toPay []int
 	for i, p := range open {
-		at := a.now()
-		o := models.PayoutOutcome{PayoutID: p.ID, At: at, Destination: p.Account}
+		o := models.PayoutOutcome{PayoutID: p.ID, At: a.now(), Destination: p.Account}
 		switch {
 		case p.Superseded:
 			o.State, o.Reason = models.PayoutCarried, ReasonSuperseded
@@ -89,21 +85,42 @@ func (a *Activities) PayPayoutBatch(ctx context.Context, in PayoutBatchInput) (P
 		case p.Account == "":
 			o.State, o.Reason = models.PayoutHeld, ReasonNoAccount
 		default:
-			wg.Add(1)
-			sem <- struct{}{}
-			go func(i int, p models.PayoutToPay, o models.PayoutOutcome) {
-				defer func() { <-sem; wg.Done() }()
-				o = a.transfer(ctx, p, o)
-				mu.Lock()
-				defer mu.Unlock()
-				if o.State == "" {
-					retry = append(retry, fmt.Errorf("payout %s: %s", p.ID, o.Reason))
-				}
-				outs[i] = o
-			}(i, p, o)
-			continue
+			toPay = append(toPay, i)
 		}
 		outs[i] = o
+	}
+	// Claim before paying: a run of another period for the same provider at the
+	// same moment must not transfer an overlapping window too.
+	cands := make([]models.PayoutToPay, 0, len(toPay))
+	for _, i := range toPay {
+		cands = append(cands, open[i])
+	}
+	claimed, err := a.Store.ClaimPayouts(ctx, cands)
+	if err != nil {
+		return res, err
+	}
+	var retry []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, transferConcurrency)
+	for _, i := range toPay {
+		p := open[i]
+		if !claimed[p.ID] {
+			outs[i].State, outs[i].Reason = models.PayoutCarried, ReasonSuperseded
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int, p models.PayoutToPay, o models.PayoutOutcome) {
+			defer func() { <-sem; wg.Done() }()
+			o = a.transfer(ctx, p, o)
+			mu.Lock()
+			defer mu.Unlock()
+			if o.State == "" {
+				retry = append(retry, fmt.Errorf("payout %s: %s", p.ID, o.Reason))
+			}
+			outs[i] = o
+		}(i, p, outs[i])
 	}
 	wg.Wait()
 	settled := outs[:0]

@@ -82,11 +82,21 @@ type PayoutDTO struct {
 	CreatedAt     time.Time  `json:"created_at"`
 }
 
+// ReconciliationDTO says whether a period's payouts agree with the ledger.
+type ReconciliationDTO struct {
+	Balanced            bool  `json:"balanced"`
+	PaidPayouts         int64 `json:"paid_payouts"`
+	LedgerPayouts       int64 `json:"ledger_payouts"`
+	LedgerEarnings      int64 `json:"ledger_earnings"`
+	PaidWithoutTransfer int64 `json:"paid_without_transfer"`
+}
+
 // PayoutPeriodDTO is a period's payouts for operators.
 type PayoutPeriodDTO struct {
-	Period string          `json:"period"`
-	Totals PayoutTotalsDTO `json:"totals"`
-	Items  []PayoutDTO     `json:"items"`
+	Period         string            `json:"period"`
+	Totals         PayoutTotalsDTO   `json:"totals"`
+	Reconciliation ReconciliationDTO `json:"reconciliation"`
+	Items          []PayoutDTO       `json:"items"`
 }
 
 func toPayoutDTO(p models.Payout) PayoutDTO {
@@ -216,7 +226,14 @@ func (s *Server) adminPayouts(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := PayoutPeriodDTO{Period: period, Totals: toPayoutTotalsDTO(totals), Items: []PayoutDTO{}}
+	rec, err := s.Store.ReconcilePeriod(c, period)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := PayoutPeriodDTO{Period: period, Totals: toPayoutTotalsDTO(totals), Items: []PayoutDTO{},
+		Reconciliation: ReconciliationDTO{Balanced: rec.Balanced(), PaidPayouts: rec.PaidPayouts, LedgerPayouts: rec.LedgerPayouts,
+			LedgerEarnings: rec.LedgerEarnings, PaidWithoutTransfer: rec.PaidWithoutTransfer}}
 	for _, p := range rows {
 		out.Items = append(out.Items, toPayoutDTO(p))
 	}

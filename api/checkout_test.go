@@ -51,6 +51,8 @@ func checkoutJourneys(t *testing.T, env *apptest.Env) {
 		{"RejectedPackageRefundsAndFailsTheOrder", testRejectedPackageRefundsAndFailsTheOrder},
 		{"AnotherBuyerSeesNothingOfIt", testAnotherBuyerSeesNothingOfIt},
 		{"TemporalListsTheCheckoutBySearchAttributes", testTemporalListsTheCheckoutBySearchAttributes},
+		{"KeysAreShownOnceValidatedAndRevocable", testKeysAreShownOnceValidatedAndRevocable},
+		{"AccountsAndReadiness", testAccountsAndReadiness},
 	} {
 		t.Run(j.name, func(t *testing.T) { j.run(t, on(env, t)) })
 	}
@@ -62,6 +64,9 @@ func on(e *apptest.Env, t *testing.T) *apptest.Env {
 	c.T = t
 	return &c
 }
+
+// httpc bounds raw requests, so a hung server fails the test instead of stalling it.
+var httpc = &http.Client{Timeout: 30 * time.Second}
 
 var keySeq atomic.Int64
 
@@ -214,7 +219,7 @@ func testSameKeyTenTimesAtOnceIsOneOrderAndOneCharge(t *testing.T, e *apptest.En
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+u.Token)
 			req.Header.Set("Idempotency-Key", key)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := httpc.Do(req)
 			if err != nil {
 				answers[i].err = err
 				return
@@ -283,7 +288,7 @@ func testFirstCheckoutsAtOnceShareOneOrganization(t *testing.T, e *apptest.Env) 
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+u.Token)
 			req.Header.Set("Idempotency-Key", newKey())
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := httpc.Do(req)
 			if err != nil {
 				errs[i] = err
 				return

@@ -223,6 +223,16 @@ func payoutJourney(t *testing.T, e *apptest.Env) {
 				t.Errorf("previous payout of %s = %+v, want carried into %s", p.Slug, g, cur[p.ID].ID)
 			}
 		}
+		var rec struct {
+			Reconciliation struct {
+				Balanced    bool  `json:"balanced"`
+				PaidPayouts int64 `json:"paid_payouts"`
+			} `json:"reconciliation"`
+		}
+		e.Do(http.MethodGet, "/api/v1/admin/payouts?period="+f.cur, nil, op.Token).Must(t, http.StatusOK).JSON(t, &rec)
+		if !rec.Reconciliation.Balanced || rec.Reconciliation.PaidPayouts != 7999+3200+1520 {
+			t.Errorf("reconciliation = %+v", rec.Reconciliation)
+		}
 		if sandbox.Transfers() != 4 {
 			t.Fatalf("sandbox made %d transfers, want 4", sandbox.Transfers())
 		}

@@ -23,6 +23,7 @@ func TestMain(m *testing.M) { apptest.Main(m) }
 // config, list the agent's tools with the official MCP client, and lose access
 // when the key is revoked.
 func TestBuyer_FromAnonymousBrowseToMCPToolsList(t *testing.T) {
+	t.Parallel()
 	e := apptest.Start(t, apptest.Options{})
 
 	// Discover, anonymously.
@@ -161,6 +162,9 @@ func TestBuyer_FromAnonymousBrowseToMCPToolsList(t *testing.T) {
 	}
 }
 
+// httpc bounds raw requests, so a hung server fails the test instead of stalling it.
+var httpc = &http.Client{Timeout: 30 * time.Second}
+
 // bearer adds the agent's API key to every MCP request.
 type bearer struct {
 	key  string
@@ -193,7 +197,7 @@ func mcpStatus(t *testing.T, url, key string) int {
 	if key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpc.Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", url, err)
 	}

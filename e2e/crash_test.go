@@ -34,6 +34,7 @@ const recordEnv = "CMP_RECORD_HISTORY"
 // completes, the card is charged once, and the recorded history replays with the
 // current code.
 func TestCheckout_WorkerLostMidCheckoutFinishesOnANewWorkerWithOneCharge(t *testing.T) {
+	t.Parallel()
 	e := apptest.Start(t, apptest.Options{})
 	cfg := e.Config
 	cfg.TaskQueue += "-split"

@@ -15,6 +15,7 @@ import (
 // history with the current workflow code. Under CMP_RECORD_HISTORY the histories
 // become workflows/testdata, which the workflows package replays on every run.
 func TestCheckout_EveryEndingReplaysWithTheCurrentCode(t *testing.T) {
+	t.Parallel()
 	e := apptest.Start(t, apptest.Options{})
 	u := e.Register("Rex")
 	body := func(offering, pm string) map[string]any {

@@ -191,3 +191,36 @@ func (s *Store) LedgerBalances(ctx context.Context, providerID string) ([]Ledger
 	}
 	return out, nil
 }
+
+// Reconciliation compares a period's paid payouts with what the ledger booked
+// for them: they must agree, and every paid amount must carry a transfer ID (the
+// reference to look up at the payment provider).
+type Reconciliation struct {
+	PaidPayouts         int64 // sum of paid payouts' amounts
+	LedgerPayouts       int64 // sum of payout ledger entries of those payouts
+	LedgerEarnings      int64 // sum of provider_earning entries of those payouts
+	PaidWithoutTransfer int64 // paid payouts with an amount but no transfer ID
+}
+
+// Balanced reports whether payouts, earnings and transfers agree.
+func (r Reconciliation) Balanced() bool {
+	return r.PaidPayouts == r.LedgerPayouts && r.LedgerPayouts == r.LedgerEarnings && r.PaidWithoutTransfer == 0
+}
+
+// ReconcilePeriod derives a period's Reconciliation from the payouts and the ledger.
+func (s *Store) ReconcilePeriod(ctx context.Context, period string) (Reconciliation, error) {
+	var r Reconciliation
+	db := s.WithContext(ctx)
+	paid := db.Session(&gorm.Session{NewDB: true}).Model(&Payout{}).Select("id").Where("period = ? AND state = ?", period, PayoutPaid)
+	if err := db.Model(&Payout{}).Select("COALESCE(SUM(amount), 0)").Where("period = ? AND state = ?", period, PayoutPaid).Scan(&r.PaidPayouts).Error; err != nil {
+		return r, err
+	}
+	if err := db.Model(&Payout{}).Where("period = ? AND state = ? AND amount > 0 AND transfer_id = ''", period, PayoutPaid).Count(&r.PaidWithoutTransfer).Error; err != nil {
+		return r, err
+	}
+	if err := db.Model(&LedgerEntry{}).Select("COALESCE(SUM(amount), 0)").Where("kind = ? AND payout_id IN (?)", LedgerPayout, paid).Scan(&r.LedgerPayouts).Error; err != nil {
+		return r, err
+	}
+	err := db.Model(&LedgerEntry{}).Select("COALESCE(SUM(amount), 0)").Where("kind = ? AND payout_id IN (?)", LedgerProviderEarning, paid).Scan(&r.LedgerEarnings).Error
+	return r, err
+}

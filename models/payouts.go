@@ -8,15 +8,19 @@ import (
 // PayoutState is a payout's lifecycle state.
 type PayoutState string
 
-// Payout states. pending → paid | held | failed; held → paid | carried; failed → carried.
+// Payout states. pending → transferring → paid | failed; pending → held | paid (nothing due);
+// held → transferring | carried; failed → carried.
 // A held or failed payout's money is carried into the provider's next payout, which
 // covers every unpaid earning since the provider's last paid payout.
 const (
 	PayoutPending PayoutState = "pending" // computed, transfer not yet attempted
-	PayoutPaid    PayoutState = "paid"    // transferred (or nothing was due); covers its window for good
-	PayoutHeld    PayoutState = "held"    // no payout account or a negative balance; retried on a re-run
-	PayoutFailed  PayoutState = "failed"  // the transfer was refused; the money goes into the next payout
-	PayoutCarried PayoutState = "carried" // superseded by a later paid payout that included its money
+	// PayoutTransferring is claimed by a run that is sending the transfer; a retry
+	// of that run finishes it with the same idempotency key.
+	PayoutTransferring PayoutState = "transferring"
+	PayoutPaid         PayoutState = "paid"    // transferred (or nothing was due); covers its window for good
+	PayoutHeld         PayoutState = "held"    // no payout account or a negative balance; retried on a re-run
+	PayoutFailed       PayoutState = "failed"  // the transfer was refused; the money goes into the next payout
+	PayoutCarried      PayoutState = "carried" // superseded by a later paid payout that included its money
 )
 
 // Payout is what CMP owes (or paid) one provider for one period in one currency.

@@ -203,10 +203,12 @@ func (q SearchQuery) filter(db *gorm.DB, withCategory bool) *gorm.DB {
 	if q.PriceMax != nil {
 		db = db.Where("offerings.starting_price <= ?", *q.PriceMax)
 	}
-	if q.PricingModel != "" {
-		// Components are JSON written by encoding/json, so the type appears verbatim.
-		db = db.Where("EXISTS (SELECT 1 FROM plans WHERE plans.offering_id = offerings.id AND plans.components LIKE ?)",
-			`%"type":"`+string(q.PricingModel)+`"%`)
+	// pricing_fixed and pricing_usage are kept from the plans by triggers (migration 00023).
+	switch q.PricingModel {
+	case ComponentFixed:
+		db = db.Where("offerings.pricing_fixed = ?", true)
+	case ComponentUsage:
+		db = db.Where("offerings.pricing_usage = ?", true)
 	}
 	if q.MinRating != nil {
 		db = db.Where("offerings.rating_avg >= ?", *q.MinRating)

@@ -74,22 +74,28 @@ func (m matcher) score() (string, []any) {
 }
 
 // correctWords replaces each word that prefixes no indexed word with the nearest
-// indexed word (edit distance 1, or 2 for words of six letters or more).
+// indexed word (edit distance 1, or 2 for words of six letters or more) among the
+// indexed words sharing its first two letters: typos are rarely there, and it
+// bounds the vocabulary read (ts_stat must read every matching document).
 func (s *Store) correctWords(ctx context.Context, words []string) ([]string, bool, error) {
-	var vocab []string
-	q := "SELECT term FROM offerings_fts_vocab"
-	if s.DB.Dialector.Name() == "postgres" {
-		q = "SELECT word FROM ts_stat('SELECT search_vector FROM offerings WHERE state = ''active''')"
-	}
-	if err := s.WithContext(ctx).Raw(q).Scan(&vocab).Error; err != nil {
-		return nil, false, err
-	}
 	out := make([]string, len(words))
 	changed := false
 	for i, w := range words {
 		out[i] = w
-		if hasPrefixIn(vocab, w) {
+		if len([]rune(w)) < 3 {
 			continue
+		}
+		// Most empty results come from filters, not typos: a cheap index probe
+		// spares reading the vocabulary for words that are indexed.
+		if ok, err := s.wordIndexed(ctx, w); err != nil || ok {
+			if err != nil {
+				return nil, false, err
+			}
+			continue
+		}
+		vocab, err := s.vocabulary(ctx, string([]rune(w)[:2]))
+		if err != nil {
+			return nil, false, err
 		}
 		limit := 1
 		if len(w) >= 6 {
@@ -101,20 +107,37 @@ func (s *Store) correctWords(ctx context.Context, words []string) ([]string, boo
 				best, bestD = t, d
 			}
 		}
-		if best != "" && bestD <= limit {
+		if best != "" {
 			out[i], changed = best, true
 		}
 	}
 	return out, changed, nil
 }
 
-func hasPrefixIn(vocab []string, w string) bool {
-	for _, t := range vocab {
-		if strings.HasPrefix(t, w) {
-			return true
-		}
+// wordIndexed reports whether w prefixes a word of any offering's index entry.
+func (s *Store) wordIndexed(ctx context.Context, w string) (bool, error) {
+	var ok bool
+	q := `SELECT EXISTS (SELECT 1 FROM offerings_fts WHERE offerings_fts MATCH ?)`
+	arg := `"` + w + `"*`
+	if s.DB.Dialector.Name() == "postgres" {
+		q, arg = `SELECT EXISTS (SELECT 1 FROM offerings WHERE search_vector @@ ?::tsquery)`, w+":*"
 	}
-	return false
+	err := s.WithContext(ctx).Raw(q, arg).Scan(&ok).Error
+	return ok, err
+}
+
+// vocabulary lists the indexed words starting with prefix (letters and digits only).
+func (s *Store) vocabulary(ctx context.Context, prefix string) ([]string, error) {
+	var vocab []string
+	db := s.WithContext(ctx)
+	var err error
+	if s.DB.Dialector.Name() == "postgres" {
+		inner := "SELECT search_vector FROM offerings WHERE state = 'active' AND search_vector @@ '" + prefix + ":*'::tsquery"
+		err = db.Raw("SELECT word FROM ts_stat(?) WHERE word LIKE ?", inner, prefix+"%").Scan(&vocab).Error
+	} else {
+		err = db.Raw("SELECT term FROM offerings_fts_vocab WHERE term >= ? AND term < ?", prefix, prefix+"\uffff").Scan(&vocab).Error
+	}
+	return vocab, err
 }
 
 // editDistance is the optimal-string-alignment distance between a and b, giving

@@ -29,6 +29,9 @@ type PreparePayoutsResult struct {
 	BatchStarts []string
 }
 
+// openPayoutStates are the states a run still works on.
+var openPayoutStates = []PayoutState{PayoutPending, PayoutHeld, PayoutTransferring}
+
 type payoutAgg struct {
 	ProviderID string
 	Currency   string
@@ -106,7 +109,7 @@ func (s *Store) PreparePayouts(ctx context.Context, in PreparePayoutsInput) (Pre
 		res.Created = r.RowsAffected
 	}
 	var open []string
-	if err := db.Model(&Payout{}).Where("period = ? AND state IN ?", in.Period, []PayoutState{PayoutPending, PayoutHeld}).
+	if err := db.Model(&Payout{}).Where("period = ? AND state IN ?", in.Period, openPayoutStates).
 		Order("provider_id").Pluck("provider_id", &open).Error; err != nil {
 		return res, err
 	}
@@ -167,7 +170,7 @@ type PayoutToPay struct {
 // provider's current payout account.
 func (s *Store) OpenPayouts(ctx context.Context, period, from, to string) ([]PayoutToPay, error) {
 	var rows []Payout
-	q := s.WithContext(ctx).Where("period = ? AND state IN ?", period, []PayoutState{PayoutPending, PayoutHeld})
+	q := s.WithContext(ctx).Where("period = ? AND state IN ?", period, openPayoutStates)
 	if err := providerRange(q, from, to).Order("provider_id, currency").Find(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -222,7 +225,6 @@ func (s *Store) SettlePayouts(ctx context.Context, outs []PayoutOutcome) error {
 		return nil
 	}
 	return s.Tx(ctx, func(tx *gorm.DB) error {
-		open := []PayoutState{PayoutPending, PayoutHeld}
 		for _, o := range outs {
 			fields := map[string]any{"state": o.State, "reason": o.Reason, "updated_at": o.At}
 			if o.Destination != "" {
@@ -232,7 +234,7 @@ func (s *Store) SettlePayouts(ctx context.Context, outs []PayoutOutcome) error {
 				fields["transfer_id"] = o.TransferID
 				fields["paid_at"] = o.At
 			}
-			r := tx.Model(&Payout{}).Where("id = ? AND state IN ?", o.PayoutID, open).Updates(fields)
+			r := tx.Model(&Payout{}).Where("id = ? AND state IN ?", o.PayoutID, openPayoutStates).Updates(fields)
 			if r.Error != nil {
 				return r.Error
 			}
@@ -281,7 +283,7 @@ func payoutLedger(p Payout, o PayoutOutcome) []LedgerEntry {
 // FailOpenPayouts marks a batch's still-pending payouts failed (its transfers kept
 // erroring past their retries), so the run can finish and report them.
 func (s *Store) FailOpenPayouts(ctx context.Context, period, from, to, reason string, at time.Time) (int64, error) {
-	q := s.WithContext(ctx).Model(&Payout{}).Where("period = ? AND state = ?", period, PayoutPending)
+	q := s.WithContext(ctx).Model(&Payout{}).Where("period = ? AND state IN ?", period, []PayoutState{PayoutPending, PayoutTransferring})
 	r := providerRange(q, from, to).Updates(map[string]any{"state": PayoutFailed, "reason": reason, "updated_at": at})
 	return r.RowsAffected, r.Error
 }
@@ -321,7 +323,7 @@ func (s *Store) PeriodPayoutTotals(ctx context.Context, period string) (PayoutTo
 			t.HeldAmt += r.Amount
 		case PayoutCarried:
 			t.Carried += r.N
-		case PayoutPending:
+		case PayoutPending, PayoutTransferring:
 			t.Pending += r.N
 		}
 		switch {
@@ -389,4 +391,66 @@ func (s *Store) PayoutAccountOf(ctx context.Context, providerID string) (string,
 		return "", notFound(gorm.ErrRecordNotFound, "provider")
 	}
 	return ids[0], nil
+}
+
+// ClaimPayouts marks payouts about to be transferred as transferring, in one
+// transaction that locks their providers' rows, unless another payout of the same
+// provider and currency is already paid over part of the window or is being
+// transferred (a run of another period at the same time). It returns the IDs
+// claimed; the others must not be transferred: their money goes into the next payout.
+func (s *Store) ClaimPayouts(ctx context.Context, ps []PayoutToPay) (map[string]bool, error) {
+	claimed := map[string]bool{}
+	if len(ps) == 0 {
+		return claimed, nil
+	}
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		ids = append(ids, p.ProviderID)
+	}
+	err := s.Tx(ctx, func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			var locked []string
+			if err := tx.Raw("SELECT id FROM providers WHERE id IN ? ORDER BY id FOR UPDATE", ids).Scan(&locked).Error; err != nil {
+				return err
+			}
+		}
+		var busy []struct {
+			ID, ProviderID, Currency string
+			CoveredTo                time.Time
+		}
+		if err := tx.Model(&Payout{}).Select("id, provider_id, currency, covered_to").
+			Where("provider_id IN ? AND state IN ?", ids, []PayoutState{PayoutPaid, PayoutTransferring}).Scan(&busy).Error; err != nil {
+			return err
+		}
+		var ok []string
+		for _, p := range ps {
+			free := true
+			for _, b := range busy {
+				if b.ID != p.ID && b.ProviderID == p.ProviderID && b.Currency == p.Currency &&
+					(p.CoveredFrom == nil || b.CoveredTo.After(*p.CoveredFrom)) {
+					free = false
+					break
+				}
+			}
+			if free {
+				ok = append(ok, p.ID)
+			}
+		}
+		if len(ok) == 0 {
+			return nil
+		}
+		var got []string
+		if err := tx.Model(&Payout{}).Where("id IN ? AND state IN ?", ok, openPayoutStates).
+			Updates(map[string]any{"state": PayoutTransferring, "updated_at": Now()}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&Payout{}).Where("id IN ? AND state = ?", ok, PayoutTransferring).Pluck("id", &got).Error; err != nil {
+			return err
+		}
+		for _, id := range got {
+			claimed[id] = true
+		}
+		return nil
+	})
+	return claimed, err
 }

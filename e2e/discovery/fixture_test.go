@@ -69,7 +69,7 @@ type offeringSpec struct {
 	category                   models.Category
 	features                   []string
 	price                      int64
-	demo, usageOnly            bool
+	demo, usageOnly, private   bool
 	state                      models.OfferingState
 }
 
@@ -97,6 +97,9 @@ func (fx fixture) add(t *testing.T, e *apptest.Env, s offeringSpec) string {
 		State: s.state, Currency: "usd", StartingPrice: s.price, PackageRef: "sitekit://support-agent@1.0.0", CreatedAt: now, UpdatedAt: now, PublishedAt: &now}
 	if s.demo {
 		o.DemoURL = "https://demo.example/" + slug
+	}
+	if s.private {
+		o.Visibility = models.VisibilityPrivate
 	}
 	comps := []models.Component{{Type: models.ComponentFixed, Name: "Subscription", Unit: "month", UnitPrice: s.price}}
 	if s.usageOnly {

@@ -92,6 +92,30 @@ func TestDiscovery_Search(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+		t.Run("PrivateOfferingIsFoundOnlyByTheOrganizationsItIsSharedWith", func(t *testing.T) {
+			slug := fx.add(t, e, offeringSpec{name: "Vortexa Private", category: models.CategoryApps, price: 100, private: true})
+			member, outsider := e.Register("Mia Member"), e.Register("Oscar Outsider")
+			org, err := e.Stack.Store.CreateOrganization(t.Context(), member.ID, "Mia's Team")
+			if err != nil {
+				t.Fatal(err)
+			}
+			db := e.Stack.Store.WithContext(t.Context())
+			if err := db.Exec("INSERT INTO offering_shares (offering_id, organization_id) SELECT id, ? FROM offerings WHERE slug = ?", org.ID, slug).Error; err != nil {
+				t.Fatal(err)
+			}
+			found := func(token string) int {
+				var l list
+				e.Do(http.MethodGet, "/api/v1/offerings?q=vortexa", nil, token).Must(t, http.StatusOK).JSON(t, &l)
+				return len(l.Items)
+			}
+			if found("") != 0 || found(outsider.Token) != 0 || found(member.Token) != 1 {
+				t.Fatalf("private offering: anonymous %d, outsider %d, member %d", found(""), found(outsider.Token), found(member.Token))
+			}
+			e.Do(http.MethodGet, "/api/v1/offerings/"+slug, nil, "").Must(t, http.StatusNotFound)
+			e.Do(http.MethodGet, "/api/v1/offerings/"+slug, nil, outsider.Token).Must(t, http.StatusNotFound)
+			e.Do(http.MethodGet, "/api/v1/offerings/"+slug, nil, member.Token).Must(t, http.StatusOK)
+			e.Do(http.MethodGet, "/api/v1/compare?offerings=support-agent,"+slug, nil, outsider.Token).Must(t, http.StatusNotFound)
+		})
 		t.Run("FiltersCombineWithSorts", func(t *testing.T) {
 			l := search(t, e, url.Values{"category": {"apps"}, "sort": {"price_asc"}, "limit": {"100"}})
 			var last int64 = -1
