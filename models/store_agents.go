@@ -30,7 +30,12 @@ func (s *Store) ListAgents(ctx context.Context, orgIDs []string) ([]Agent, error
 	if len(orgIDs) == 0 {
 		return out, nil
 	}
-	err := s.WithContext(ctx).Where("organization_id IN ? AND status <> ?", orgIDs, AgentDeleted).Order("id DESC").Find(&out).Error
+	// An agent whose checkout was declined was never bought: it is not one of My Agents.
+	declined := s.WithContext(ctx).Table("subscriptions").Select("subscriptions.id").
+		Joins("JOIN orders ON orders.id = subscriptions.order_id").
+		Where("orders.state = ? AND orders.charge_id = ''", OrderErred)
+	err := s.WithContext(ctx).Where("organization_id IN ? AND status <> ? AND subscription_id NOT IN (?)", orgIDs, AgentDeleted, declined).
+		Order("id DESC").Find(&out).Error
 	return out, err
 }
 

@@ -3,7 +3,8 @@
 -- searches. A sequence, not a counter row: nextval never blocks, so busy writers
 -- (checkout, reviews, approvals) do not queue behind one row lock or deadlock on
 -- it. nextval is not transactional, so a reader may see the new number a moment
--- before the write commits; the API therefore also expires cached pages after 1 s.
+-- before the write commits; pages built while any transaction was in progress
+-- therefore expire after 1 s (models.Store.CatalogVersion, api/cache.go).
 -- Statement-level triggers: a bulk load bumps it once.
 -- +goose Up
 CREATE SEQUENCE catalog_version_seq;
