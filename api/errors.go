@@ -59,9 +59,20 @@ func fail(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: e.ClientCode(), Message: e.Message, Details: e.Details, RequestID: requestID(c)}})
 }
 
-// bindJSON decodes the body into v, turning malformed JSON into a coded 400.
+// maxJSONBody bounds a JSON request body: the largest valid one (an offering
+// with every text at its limit) is a few hundred KiB.
+const maxJSONBody = 2 << 20
+
+// bindJSON decodes the body into v, turning malformed JSON into a coded 400 and
+// a body over maxJSONBody into a 413 before it is read whole.
 func bindJSON(c *gin.Context, v any) bool {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxJSONBody)
 	if err := c.ShouldBindJSON(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			fail(c, errs.New(errs.TooLarge, "request body larger than %d MiB", maxJSONBody>>20).WithReason("body_too_large"))
+			return false
+		}
 		var se interface{ Error() string }
 		msg := "request body is not valid JSON for this endpoint"
 		if errors.As(err, &se) {

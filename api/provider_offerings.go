@@ -268,6 +268,13 @@ func (s *Server) patchOffering(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The review validated the package with Site-Kit; swapping it on a live
+	// offering would deploy an unreviewed package to every new buyer.
+	if req.PackageRef != nil && live(o) && strings.TrimSpace(*req.PackageRef) != o.PackageRef {
+		fail(c, errs.New(errs.Conflict, "package_ref of a live offering cannot change without a review: publish the new package as a new offering").
+			WithReason("package_locked").WithDetails(map[string]any{"field": "package_ref"}))
+		return
+	}
 	fields, err := applyOfferingRequest(&o, req)
 	if err != nil {
 		fail(c, err)

@@ -216,6 +216,28 @@ func (s *Server) putWidget(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	// Validate everything before minting a key or storing anything.
+	var origins []string
+	if req.AllowedOrigins != nil {
+		if origins, err = validateOrigins(req.AllowedOrigins); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	if a := req.Appearance; a != nil {
+		a.ButtonLabel, a.Theme = strings.TrimSpace(a.ButtonLabel), strings.TrimSpace(a.Theme)
+		if a.ButtonLabel == "" || utf8.RuneCountInString(a.ButtonLabel) > 40 {
+			fail(c, errs.Field("appearance.button_label", "button_label must be 1 to 40 characters"))
+			return
+		}
+		if a.Theme == "" {
+			a.Theme = "light"
+		}
+		if !contains(widgetThemes, a.Theme) {
+			fail(c, errs.Field("appearance.theme", "theme must be light or dark"))
+			return
+		}
+	}
 	w, row, found, err := s.widgetOf(c, agent.ID)
 	if err != nil {
 		fail(c, err)
@@ -232,26 +254,9 @@ func (s *Server) putWidget(c *gin.Context) {
 		}
 	}
 	if req.AllowedOrigins != nil {
-		origins, err := validateOrigins(req.AllowedOrigins)
-		if err != nil {
-			fail(c, err)
-			return
-		}
 		w.AllowedOrigins = origins
 	}
 	if a := req.Appearance; a != nil {
-		a.ButtonLabel, a.Theme = strings.TrimSpace(a.ButtonLabel), strings.TrimSpace(a.Theme)
-		if a.ButtonLabel == "" || utf8.RuneCountInString(a.ButtonLabel) > 40 {
-			fail(c, errs.Field("appearance.button_label", "button_label must be 1 to 40 characters"))
-			return
-		}
-		if a.Theme == "" {
-			a.Theme = "light"
-		}
-		if !contains(widgetThemes, a.Theme) {
-			fail(c, errs.Field("appearance.theme", "theme must be light or dark"))
-			return
-		}
 		w.ButtonLabel, w.Theme, w.OpenOnLoad = a.ButtonLabel, a.Theme, a.OpenOnLoad
 	}
 	if err := s.replaceConfig(c, agent.ID, models.ConfigWidget, w, row.Version); err != nil {

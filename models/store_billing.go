@@ -230,7 +230,11 @@ func (s *Store) BuyerSubscriptions(ctx context.Context, orgIDs []string, state s
 	if len(orgIDs) == 0 {
 		return out, nil
 	}
-	q := s.subscriptionViews(ctx).Where("subscriptions.organization_id IN ?", orgIDs)
+	// A subscription whose checkout was declined was never bought (its order shows
+	// the decline); like My Agents, the list leaves it out.
+	q := s.subscriptionViews(ctx).Where("subscriptions.organization_id IN ?", orgIDs).
+		Where("subscriptions.order_id NOT IN (?)", s.WithContext(ctx).Table("orders").Select("id").
+			Where("organization_id IN ? AND state = ? AND charge_id = ''", orgIDs, OrderErred))
 	if state != "" {
 		q = q.Where("subscriptions.state = ?", state)
 	}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -18,7 +19,7 @@ func AgentSync(ctx workflow.Context, in AgentSyncInput) (AgentSyncResult, error)
 	lctx := workflow.WithLocalActivityOptions(ctx, bookkeepingOptions)
 	res := activities.SyncOutcome{AgentID: in.AgentID, What: in.What, Version: in.Version}
 	if err != nil {
-		res.Error = err.Error()
+		res.Error = syncFailure(err)
 	}
 	if rerr := workflow.ExecuteLocalActivity(lctx, a.RecordSyncOutcome, res).Get(ctx, nil); rerr != nil && err == nil {
 		err = rerr
@@ -35,4 +36,15 @@ var syncOptions = workflow.ActivityOptions{
 		InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 		NonRetryableErrorTypes: []string{ErrTypeInvalid, ErrTypeNotFound},
 	},
+}
+
+// syncFailure is the reason shown beside a failed item. Buyers read it, so it is
+// Site-Kit's own refusal (an Invalid or NotFound application error) or a fixed
+// sentence, never the Go or Temporal error text of a transport failure.
+func syncFailure(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && (appErr.Type() == ErrTypeInvalid || appErr.Type() == ErrTypeNotFound) && appErr.Message() != "" {
+		return appErr.Message()
+	}
+	return "Site-Kit did not confirm the change in time; it is pushed again with the next edit"
 }
