@@ -60,6 +60,10 @@ func (s *Server) heartbeat(c *gin.Context) {
 		fail(c, errBadHeartbeat)
 		return
 	}
+	if err := validHeartbeat(hb); err != nil {
+		fail(c, err)
+		return
+	}
 	out, err := s.Store.RecordHeartbeat(c, models.HeartbeatReport{
 		AgentID: agent.ID, SubscriptionID: agent.SubscriptionID, SentAt: hb.SentAt, RuntimeStatus: hb.Status,
 		UptimeSeconds: hb.UptimeSeconds, RequestsTotal: hb.RequestsTotal, ErrorsSinceLast: hb.ErrorsSinceLast,
@@ -104,6 +108,26 @@ func (s *Server) pullKeyUsage(ctx context.Context, agentID string, version int64
 	if err != nil {
 		s.Logger.Warn("could not pull key usage", "agent", agentID, "err", err)
 	}
+}
+
+// maxHeartbeatUnits bounds the usage units one heartbeat may report.
+const maxHeartbeatUnits = 32
+
+// validHeartbeat refuses counters that cannot be true: a negative cumulative
+// counter would be booked as negative usage and lower the buyer's bill.
+func validHeartbeat(hb sitekit.Heartbeat) error {
+	if hb.UptimeSeconds < 0 || hb.RequestsTotal < 0 || hb.RequestsSinceLast < 0 || hb.ErrorsSinceLast < 0 || hb.P95LatencyMS < 0 {
+		return errs.New(errs.Invalid, "heartbeat counters cannot be negative").WithReason("invalid_heartbeat")
+	}
+	if len(hb.Usage) > maxHeartbeatUnits {
+		return errs.New(errs.Invalid, "a heartbeat reports at most %d usage units", maxHeartbeatUnits).WithReason("invalid_heartbeat")
+	}
+	for unit, n := range hb.Usage {
+		if unit == "" || len(unit) > 64 || n < 0 {
+			return errs.New(errs.Invalid, "usage units need a name of at most 64 bytes and a non-negative total").WithReason("invalid_heartbeat")
+		}
+	}
+	return nil
 }
 
 func (s *Server) heartbeatInterval() time.Duration {

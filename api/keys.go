@@ -201,25 +201,9 @@ func (s *Server) mcpConfig(c *gin.Context) {
 		return
 	}
 	headers := map[string]string{"Authorization": "Bearer <your key>"}
-	name := slug(agent.Name)
+	name := models.Slugify(agent.Name)
 	c.PureJSON(http.StatusOK, MCPConfig{
 		URL: agent.MCPURL, Transport: "streamable-http", Headers: headers,
 		Config: map[string]any{"mcpServers": map[string]any{name: map[string]any{"type": "http", "url": agent.MCPURL, "headers": headers}}},
 	})
-}
-
-// slug makes a lower-case, dash-separated name.
-func slug(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
 }

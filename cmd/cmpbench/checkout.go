@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -23,9 +20,6 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/cmp-platform/cmp/internal/app"
-	"github.com/cmp-platform/cmp/internal/config"
-	"github.com/cmp-platform/cmp/internal/devserver"
 	"github.com/cmp-platform/cmp/models"
 )
 
@@ -46,32 +40,12 @@ const checkoutFloorQueue = "cmp-bench-floor"
 // on the same server — then timed checkouts over HTTP: uncontended, then by
 // concurrent buyers. Each p50 is printed as a ratio to the floor.
 func runCheckout(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "cmpbench-checkout-")
+	env, err := newBenchEnv(ctx, "checkout")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ports, err := checkoutFreePorts(2)
-	if err != nil {
-		return err
-	}
-	dev, err := devserver.Start(ctx, devserver.Config{DBFile: filepath.Join(dir, "temporal.db"), IP: "127.0.0.1",
-		Port: ports[0], UIPort: ports[1], Headless: true, Logger: quiet})
-	if err != nil {
-		return err
-	}
-	defer dev.Stop()
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	cfg.HTTPAddr, cfg.SiteKitAddr, cfg.PublicURL = "127.0.0.1:0", "127.0.0.1:0", ""
-	cfg.DataDir, cfg.BlobDir = dir, filepath.Join(dir, "blobs")
-	cfg.DatabaseURL = "sqlite://" + filepath.Join(dir, "cmp.db")
-	cfg.TemporalAddress, cfg.TemporalNamespace, cfg.TaskQueue = dev.HostPort(), "default", "cmp-bench"
-	cfg.StripeSecretKey, cfg.Seed = "", true
-	st, err := app.Start(ctx, cfg, app.Roles{API: true, Worker: true, SiteKit: true}, quiet)
+	defer env.Close()
+	st, err := env.startStack(ctx, "cmp-bench")
 	if err != nil {
 		return err
 	}
@@ -360,19 +334,6 @@ func checkoutEnvInt(name string, def int) int {
 		return v
 	}
 	return def
-}
-
-func checkoutFreePorts(n int) ([]int, error) {
-	var ports []int
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		defer ln.Close()
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // checkoutCPU reads the CPU's name on Linux, for the benchmark record.

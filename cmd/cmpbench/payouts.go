@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,7 +17,6 @@ import (
 	"github.com/cmp-platform/cmp/activities"
 	"github.com/cmp-platform/cmp/internal/app"
 	"github.com/cmp-platform/cmp/internal/config"
-	"github.com/cmp-platform/cmp/internal/devserver"
 	"github.com/cmp-platform/cmp/internal/payments"
 	"github.com/cmp-platform/cmp/models"
 	"github.com/cmp-platform/cmp/workflows"
@@ -48,22 +44,12 @@ const (
 // RSS against a floor: one SQL pass summing the month's ledger per provider.
 // It then runs the period again to show that nothing is paid twice.
 func runPayouts(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "cmpbench-payouts-")
+	env, err := newBenchEnv(ctx, "payouts")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ports, err := payoutsFreePorts(2)
-	if err != nil {
-		return err
-	}
-	dev, err := devserver.Start(ctx, devserver.Config{DBFile: filepath.Join(dir, "temporal.db"), IP: "127.0.0.1",
-		Port: ports[0], UIPort: ports[1], Headless: true, Logger: quiet})
-	if err != nil {
-		return err
-	}
-	defer dev.Stop()
+	defer env.Close()
+	dev, dir, quiet := env.dev, env.dir, env.quiet
 	cfg := config.Config{DatabaseURL: "sqlite://" + filepath.Join(dir, "cmp.db")}
 	store, err := app.OpenStore(ctx, cfg)
 	if err != nil {
@@ -239,25 +225,6 @@ func payoutsChildrenRSS() int64 {
 }
 
 func payoutsMoney(minor int64) string { return fmt.Sprintf("%d.%02d USD", minor/100, minor%100) }
-
-func payoutsFreePorts(n int) ([]int, error) {
-	var out []int
-	var lns []net.Listener
-	defer func() {
-		for _, l := range lns {
-			_ = l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		lns = append(lns, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
-	}
-	return out, nil
-}
 
 func payoutsEnvInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {

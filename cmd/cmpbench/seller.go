@@ -6,13 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"time"
@@ -21,9 +18,6 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/cmp-platform/cmp/internal/app"
-	"github.com/cmp-platform/cmp/internal/config"
-	"github.com/cmp-platform/cmp/internal/devserver"
 	"github.com/cmp-platform/cmp/workflows"
 )
 
@@ -40,32 +34,12 @@ var sellerListings = sellerEnvInt("CMP_BENCH_LISTINGS", 20)
 // decision can cost on the same server: signal a bare waiting workflow and get
 // its result.
 func runSeller(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "cmpbench-seller-")
+	env, err := newBenchEnv(ctx, "seller")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ports, err := sellerFreePorts(2)
-	if err != nil {
-		return err
-	}
-	dev, err := devserver.Start(ctx, devserver.Config{DBFile: filepath.Join(dir, "temporal.db"), IP: "127.0.0.1",
-		Port: ports[0], UIPort: ports[1], Headless: true, Logger: quiet})
-	if err != nil {
-		return err
-	}
-	defer dev.Stop()
-	cfg, err := config.Load()
-	if err != nil {
-		return err
-	}
-	cfg.HTTPAddr, cfg.SiteKitAddr, cfg.PublicURL = "127.0.0.1:0", "127.0.0.1:0", ""
-	cfg.DataDir, cfg.BlobDir = dir, filepath.Join(dir, "blobs")
-	cfg.DatabaseURL = "sqlite://" + filepath.Join(dir, "cmp.db")
-	cfg.TemporalAddress, cfg.TemporalNamespace, cfg.TaskQueue = dev.HostPort(), "default", "cmp-bench-seller"
-	cfg.StripeSecretKey, cfg.Seed = "", true
-	st, err := app.Start(ctx, cfg, app.Roles{API: true, Worker: true, SiteKit: true}, quiet)
+	defer env.Close()
+	st, err := env.startStack(ctx, "cmp-bench-seller")
 	if err != nil {
 		return err
 	}
@@ -85,7 +59,7 @@ func runSeller(ctx context.Context) error {
 	if _, err := b.call(http.MethodPost, "/providers", seller, map[string]string{"name": "Bench Labs"}, http.StatusCreated); err != nil {
 		return err
 	}
-	ops, err := b.token("/auth/login", map[string]string{"email": cfg.OperatorEmail, "password": cfg.OperatorPassword})
+	ops, err := b.token("/auth/login", map[string]string{"email": st.Config.OperatorEmail, "password": st.Config.OperatorPassword})
 	if err != nil {
 		return err
 	}
@@ -297,23 +271,4 @@ func sellerEnvInt(name string, def int) int {
 		return n
 	}
 	return def
-}
-
-func sellerFreePorts(n int) ([]int, error) {
-	var out []int
-	var lns []net.Listener
-	defer func() {
-		for _, l := range lns {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		lns = append(lns, l)
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
-	}
-	return out, nil
 }
