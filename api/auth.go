@@ -59,7 +59,9 @@ func (s *Server) register(c *gin.Context) {
 		return
 	}
 	req.Name = strings.TrimSpace(req.Name)
-	if _, err := mail.ParseAddress(req.Email); err != nil || !strings.Contains(req.Email, "@") {
+	req.Email = strings.TrimSpace(req.Email)
+	// A bare address only: "Name <a@b>" would be stored whole and never match an invitation.
+	if a, err := mail.ParseAddress(req.Email); err != nil || a.Address != req.Email || len(req.Email) > 254 {
 		fail(c, errs.Field("email", "email is not a valid address"))
 		return
 	}

@@ -291,10 +291,10 @@ func (s *Server) putTopics(c *gin.Context) {
 		if !contains(topics, t) {
 			topics = append(topics, t)
 		}
-	}
-	if len(topics) > maxTopics {
-		fail(c, errs.Field("topics", "at most %d topics", maxTopics))
-		return
+		if len(topics) > maxTopics { // stop here: the de-duplication is quadratic
+			fail(c, errs.Field("topics", "at most %d topics", maxTopics))
+			return
+		}
 	}
 	if err := s.Store.ReplaceTopics(c, agent.ID, topics); err != nil {
 		fail(c, err)

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cmp-platform/cmp/internal/app"
 	"github.com/cmp-platform/cmp/models"
 )
 
@@ -53,7 +54,7 @@ func runCheckout(ctx context.Context) error {
 	fmt.Printf("machine: %s/%s, %d CPUs, %s, load average %s; Temporal dev server (SQLite file), SQLite read models, sandbox payments, embedded Site-Kit\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), checkoutCPU(), checkoutLoad())
 
-	w := worker.New(st.Temporal, checkoutFloorQueue, worker.Options{})
+	w := worker.New(st.Temporal, checkoutFloorQueue, app.WorkerOptions())
 	w.RegisterWorkflowWithOptions(checkoutFloorWorkflow, workflow.RegisterOptions{Name: "BenchFloor"})
 	if err := w.Start(); err != nil {
 		return err

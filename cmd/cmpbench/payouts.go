@@ -95,7 +95,7 @@ func runPayouts(ctx context.Context) error {
 	sandbox := payments.NewSandbox()
 	acts := &activities.Activities{Store: store, Payments: sandbox, CommissionBPS: 2000, Logger: quiet}
 	const queue = "cmp-bench-payouts"
-	w := worker.New(tc, queue, worker.Options{})
+	w := worker.New(tc, queue, app.WorkerOptions())
 	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cmp-platform/cmp/internal/app"
 	"github.com/cmp-platform/cmp/workflows"
 )
 
@@ -44,7 +45,7 @@ func runSeller(ctx context.Context) error {
 		return err
 	}
 	defer st.Close()
-	w := worker.New(st.Temporal, sellerFloorQueue, worker.Options{})
+	w := worker.New(st.Temporal, sellerFloorQueue, app.WorkerOptions())
 	w.RegisterWorkflowWithOptions(sellerFloorWorkflow, workflow.RegisterOptions{Name: "BenchSellerFloor"})
 	if err := w.Start(); err != nil {
 		return err

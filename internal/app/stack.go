@@ -165,13 +165,7 @@ func (st *Stack) startWorker(ctx context.Context) error {
 		Store: st.Store, Payments: pay, SiteKit: NewSiteKitClient(st.Config), PublicURL: st.Config.PublicURL,
 		CommissionBPS: st.Config.CommissionBPS, Logger: st.Log.With("component", "activities"),
 	}
-	// More pollers than the SDK's default of 2: with several buyers checking out at
-	// once, two workflow-task pollers queue tasks behind each other (seen as ~2 s p95
-	// stalls in the checkout benchmark).
-	w := worker.New(st.Temporal, st.taskQueue(), worker.Options{
-		MaxConcurrentWorkflowTaskPollers: 8,
-		MaxConcurrentActivityTaskPollers: 8,
-	})
+	w := worker.New(st.Temporal, st.taskQueue(), WorkerOptions())
 	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -266,4 +260,12 @@ func (st *Stack) Close() {
 		st.dev.Stop()
 	}
 	closeStore(st.Store)
+}
+
+// WorkerOptions are the options of CMP's worker. More pollers than the SDK's
+// default of 2: with several buyers checking out at once, two workflow-task
+// pollers queue tasks behind each other (seen as ~2 s p95 stalls in the checkout
+// benchmark). Benchmarks use the same options for their floor workers.
+func WorkerOptions() worker.Options {
+	return worker.Options{MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8}
 }
