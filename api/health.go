@@ -26,17 +26,23 @@ func (s *Server) readyz(c *gin.Context) {
 	defer cancel()
 	checks := map[string]string{"database": "ok", "temporal": "ok", "worker": "ok"}
 	ready := true
+	// Anyone may ask, so the answer names what is down, never why: the cause
+	// (addresses, driver errors) goes to the log.
+	down := func(what string, err error) {
+		s.Logger.Warn("not ready", "check", what, "request_id", requestID(c), "err", err)
+		checks[what], ready = "unavailable", false
+	}
 	if err := s.Store.Ping(ctx); err != nil {
-		checks["database"], ready = err.Error(), false
+		down("database", err)
 	}
 	if s.Temporal == nil {
 		checks["temporal"], ready = "not connected", false
 	} else if _, err := s.Temporal.CheckHealth(ctx, nil); err != nil {
-		checks["temporal"], ready = err.Error(), false
+		down("temporal", err)
 	}
 	if s.Ready != nil {
 		if err := s.Ready(ctx); err != nil {
-			checks["worker"], ready = err.Error(), false
+			down("worker", err)
 		}
 	}
 	if !ready {

@@ -3,13 +3,17 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cmp-platform/cmp/api"
 	"github.com/cmp-platform/cmp/internal/apptest"
+	"github.com/cmp-platform/cmp/internal/db"
 	"github.com/cmp-platform/cmp/internal/sitekit"
 	"github.com/cmp-platform/cmp/models"
 )
@@ -156,5 +160,34 @@ func TestSecurity_LiveOfferingPackageCannotChangeWithoutReview(t *testing.T) {
 	got, err := e.Stack.Store.OfferingByID(ctx, o.ID)
 	if err != nil || got.PackageRef != o.PackageRef {
 		t.Fatalf("package after the refused edit: %q (%v), want %q", got.PackageRef, err, o.PackageRef)
+	}
+}
+
+func TestSecurity_ReadyzNamesWhatIsDownButNotWhy(t *testing.T) {
+	g, err := db.Open("sqlite://" + t.TempDir() + "/cmp.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := g.DB()
+	_ = sqlDB.Close() // the database check now fails with the driver's error text
+	srv := api.New(api.Deps{Store: models.NewStore(g), Ready: func(context.Context) error {
+		return errors.New("worker: dial tcp 10.9.8.7:7233: connect: connection refused")
+	}})
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database closed: %d %s", rec.Code, rec.Body)
+	}
+	var body struct{ Checks map[string]string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Checks["database"] != "unavailable" || body.Checks["worker"] != "unavailable" {
+		t.Fatalf("checks %v", body.Checks)
+	}
+	for _, leak := range []string{"10.9.8.7", "dial tcp", "sql:", "closed"} {
+		if strings.Contains(rec.Body.String(), leak) {
+			t.Fatalf("anonymous /readyz shows %q: %s", leak, rec.Body)
+		}
 	}
 }
