@@ -7,7 +7,14 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
+)
+
+// Development secrets: public defaults that must never guard real money.
+const (
+	devWebhookSecret    = "whsec_dev"
+	devOperatorPassword = "operator-dev-password"
 )
 
 // Config is the whole configuration of one cmpd process.
@@ -84,9 +91,9 @@ func Load() (Config, error) {
 		SiteKitToken:      env("CMP_SITEKIT_TOKEN", "dev-sitekit-token"),
 		StripeSecretKey:   os.Getenv("CMP_STRIPE_SECRET_KEY"),
 		StripeAPIBase:     os.Getenv("CMP_STRIPE_API_BASE"),
-		StripeWebhookKey:  env("CMP_STRIPE_WEBHOOK_SECRET", "whsec_dev"),
+		StripeWebhookKey:  env("CMP_STRIPE_WEBHOOK_SECRET", devWebhookSecret),
 		OperatorEmail:     env("CMP_OPERATOR_EMAIL", "operator@cmp.local"),
-		OperatorPassword:  env("CMP_OPERATOR_PASSWORD", "operator-dev-password"),
+		OperatorPassword:  env("CMP_OPERATOR_PASSWORD", devOperatorPassword),
 		LogLevel:          env("CMP_LOG_LEVEL", "info"),
 	}
 	c.PublicURL = env("CMP_PUBLIC_URL", "http://"+c.HTTPAddr)
@@ -118,6 +125,11 @@ func Load() (Config, error) {
 	c.CommissionBPS = int64(bps)
 	if c.Seed, err = strconv.ParseBool(env("CMP_SEED", "true")); err != nil {
 		return c, fmt.Errorf("CMP_SEED: %w", err)
+	}
+	if live := strings.Contains(c.StripeSecretKey, "_live_"); live && c.StripeWebhookKey == devWebhookSecret {
+		return c, fmt.Errorf("CMP_STRIPE_WEBHOOK_SECRET must be set with a live Stripe key: the default lets anyone forge payment events")
+	} else if live && c.OperatorPassword == devOperatorPassword {
+		return c, fmt.Errorf("CMP_OPERATOR_PASSWORD must be set with a live Stripe key: the default is public")
 	}
 	return c, nil
 }

@@ -43,3 +43,23 @@ func TestLoad_RejectsBadValues(t *testing.T) {
 		})
 	}
 }
+
+func TestLoad_LiveStripeKeyNeedsRealSecrets(t *testing.T) {
+	t.Setenv("CMP_STRIPE_SECRET_KEY", "sk_live_abc")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "CMP_STRIPE_WEBHOOK_SECRET") {
+		t.Fatalf("live key with the dev webhook secret: %v", err)
+	}
+	t.Setenv("CMP_STRIPE_WEBHOOK_SECRET", "whsec_real")
+	if _, err := Load(); err == nil || !strings.Contains(err.Error(), "CMP_OPERATOR_PASSWORD") {
+		t.Fatalf("live key with the dev operator password: %v", err)
+	}
+	t.Setenv("CMP_OPERATOR_PASSWORD", "a-real-one")
+	if _, err := Load(); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CMP_STRIPE_SECRET_KEY", "sk_test_abc") // test mode keeps the dev defaults usable
+	t.Setenv("CMP_STRIPE_WEBHOOK_SECRET", "")
+	if _, err := Load(); err != nil {
+		t.Fatal(err)
+	}
+}
