@@ -181,8 +181,9 @@ func (a *Activities) Charge(ctx context.Context, in ChargeInput) (ChargeResult, 
 		if d, ok := payments.IsDecline(err); ok {
 			return ChargeResult{}, temporal.NewNonRetryableApplicationError(d.Message, ErrTypeDeclined, err, DeclineDetails{Code: d.Code, Message: d.Message})
 		}
-		if _, ok := payments.IsInvalid(err); ok {
-			return ChargeResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalid, err, DeclineDetails{Code: "invalid_payment", Message: err.Error()})
+		if inv, ok := payments.IsInvalid(err); ok {
+			// The provider's own message ("no such payment method ..."), not a Go error chain.
+			return ChargeResult{}, temporal.NewNonRetryableApplicationError(inv.Message, ErrTypeInvalid, err, DeclineDetails{Code: "invalid_payment", Message: inv.Message})
 		}
 		return ChargeResult{}, err
 	}

@@ -91,6 +91,10 @@ func (s *Server) login(c *gin.Context) {
 	if !bindJSON(c, &req) {
 		return
 	}
+	byEmail, byIP := loginKeys(c, req.Email)
+	if !limit(c, s.logins.byIP, byIP) || !limit(c, s.logins.byEmail, byEmail) {
+		return
+	}
 	u, err := s.Store.UserByEmail(c, req.Email)
 	if err != nil {
 		if !errs.Is(err, errs.NotFound) {

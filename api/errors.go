@@ -1,11 +1,16 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
+	"github.com/go-playground/validator/v10"
 
 	"github.com/cmp-platform/cmp/internal/errs"
 )
@@ -73,15 +78,56 @@ func bindJSON(c *gin.Context, v any) bool {
 			fail(c, errs.New(errs.TooLarge, "request body larger than %d MiB", maxJSONBody>>20).WithReason("body_too_large"))
 			return false
 		}
-		var se interface{ Error() string }
-		msg := "request body is not valid JSON for this endpoint"
-		if errors.As(err, &se) {
-			msg += ": " + se.Error()
-		}
-		fail(c, errs.New(errs.Invalid, "%s", msg))
+		fail(c, bindError(err))
 		return false
 	}
 	return true
+}
+
+// bindError words a decoding failure for clients by JSON field name, never by
+// the Go struct names the validator and decoder speak in.
+func bindError(err error) *errs.Error {
+	var ve validator.ValidationErrors
+	if errors.As(err, &ve) && len(ve) > 0 {
+		field := snakeCase(ve[0].Field())
+		return errs.Field(field, "%s is required", field)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return errs.Field(te.Field, "%s must be a JSON %s", te.Field, jsonKind(te.Type.Kind()))
+	}
+	return errs.New(errs.Invalid, "request body is not valid JSON for this endpoint")
+}
+
+// snakeCase turns a Go field name (PaymentMethod) into its JSON name (payment_method);
+// the request types tag every field that way.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 && !unicode.IsUpper(rune(s[i-1])) {
+				b.WriteByte('_')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	default:
+		return "number"
+	}
 }
 
 func requestID(c *gin.Context) string { return c.GetString("request_id") }

@@ -35,6 +35,7 @@ type Server struct {
 	engine *gin.Engine
 	docs   []routeDoc
 	specCache
+	logins loginLimits
 }
 
 // New builds the API with every route registered.
@@ -49,7 +50,7 @@ func New(d Deps) *Server {
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
-	s := &Server{Deps: d, engine: e}
+	s := &Server{Deps: d, engine: e, logins: newLoginLimits()}
 	e.Use(withRequestID, gin.CustomRecovery(recoverJSON), accessLog)
 	e.NoRoute(func(c *gin.Context) { fail(c, errNoRoute) })
 	e.NoMethod(func(c *gin.Context) { fail(c, errNoMethod) })
