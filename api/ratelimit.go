@@ -86,4 +86,3 @@ func newLoginLimits() loginLimits {
 func loginKeys(c *gin.Context, email string) (string, string) {
 	return "email:" + strings.ToLower(strings.TrimSpace(email)), "ip:" + c.ClientIP()
 }
-

@@ -21,4 +21,3 @@ func TestLogin_GuessingAPasswordIsSlowedTo429(t *testing.T) {
 	v := e.Register("Val")
 	e.Do(http.MethodPost, "/api/v1/auth/login", map[string]string{"email": v.Email, "password": "correct-horse-battery"}, "").Must(t, http.StatusOK)
 }
-
