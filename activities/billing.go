@@ -226,3 +226,37 @@ func deploymentError(err error) error {
 	}
 	return temporal.NewNonRetryableApplicationError(sitekitMessage(err), ErrTypeInvalid, err)
 }
+
+// PushPlanInput is a plan change taking effect on an agent's deployment.
+// Version comes from the workflow (the change's workflow time), so a retry
+// repeats it and Site-Kit ignores it once a later change landed.
+type PushPlanInput struct {
+	AgentID string
+	PlanID  string
+	Plan    string
+	Limits  map[string]int64
+	Version int64
+}
+
+// PushPlan tells Site-Kit the deployment's new plan name and limits. Limits
+// the workflow does not carry are read from the plan.
+func (a *Activities) PushPlan(ctx context.Context, in PushPlanInput) error {
+	name, limits := in.Plan, in.Limits
+	if (name == "" || limits == nil) && in.PlanID != "" {
+		p, err := a.Store.BillingPlan(ctx, in.PlanID)
+		if err != nil {
+			return domainError(err)
+		}
+		if name == "" {
+			name = p.Name
+		}
+		if limits == nil {
+			limits = p.Limits.V
+		}
+	}
+	if limits == nil {
+		limits = map[string]int64{}
+	}
+	_, err := a.SiteKit.PutPlan(ctx, in.AgentID, sitekit.Plan{Version: in.Version, Plan: name, Limits: limits})
+	return deploymentError(err)
+}

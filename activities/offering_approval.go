@@ -140,7 +140,8 @@ type ReviewRecord struct {
 
 // RecordReview (local) records a review step: history, review status, the
 // offering's state; on approval the listing goes live (or the revision's plans
-// do). A reminder is also logged for the operators on call.
+// do). Decisions and reminders also write the provider's notification in the
+// same transaction; a reminder is logged for the operators on call too.
 func (a *Activities) RecordReview(ctx context.Context, in ReviewRecord) error {
 	if in.Kind == models.ListingEventReminder {
 		a.log().Warn("listing review overdue: decide with the approve or reject signal", "offering", in.OfferingID, "round", in.Round, "note", in.Note)

@@ -41,6 +41,7 @@ func (s *Server) routesBranding(r *gin.RouterGroup) {
 	s.handle(r, http.MethodGet, "/agents/:id/branding", doc{Summary: "The agent's branding (ETag: its version)", Tag: "configure", Access: accessUser, Response: BrandingDTO{}}, s.getBranding)
 	s.handle(r, http.MethodPut, "/agents/:id/branding", doc{Summary: "Replace the branding; pushed to Site-Kit (If-Match required: 428 without, 412 when stale)", Tag: "configure", Access: accessUser,
 		Body: BrandingRequest{}, Response: BrandingDTO{}, Headers: []string{"If-Match"}}, s.putBranding)
+	s.routesBrandingLogo(r)
 }
 
 func (s *Server) getBranding(c *gin.Context) {

@@ -10,4 +10,5 @@ func (s *Server) routesProvider(r *gin.RouterGroup) {
 	s.routesProviderPlans(r)
 	s.routesProviderAssets(r)
 	s.routesProviderReview(r)
+	s.routesProviderNotifications(r)
 }

@@ -201,7 +201,7 @@ func (s *Server) changePlan(c *gin.Context) {
 		return
 	}
 	req := workflows.ChangePlanRequest{PlanID: p.ID, PlanName: p.Name, OfferingID: p.OfferingID, Currency: p.Currency,
-		Price: p.Price(v.BillingCycle)}
+		Price: p.Price(v.BillingCycle), Limits: p.Limits.V}
 	var res workflows.ChangePlanResult
 	if err := s.updateSubscription(c, v.ID, workflows.UpdateChangePlan, req, &res); err != nil {
 		fail(c, err)

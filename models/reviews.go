@@ -78,7 +78,10 @@ func (s *Store) CreateReview(ctx context.Context, r *Review) error {
 			}
 			return err
 		}
-		return refreshRatings(tx, r.OfferingID)
+		if err := refreshRatings(tx, r.OfferingID); err != nil {
+			return err
+		}
+		return s.notifyReview(tx, *r)
 	})
 }
 

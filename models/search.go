@@ -141,6 +141,9 @@ func (s *Store) search(ctx context.Context, v Viewer, q SearchQuery, words []str
 			return SearchPage{}, err
 		}
 	}
+	if m.postgres {
+		return s.searchPostgres(ctx, v, q, m, keys)
+	}
 	db := s.WithContext(ctx)
 	sel := s.VisibleOfferings(db.Model(&Offering{}), v).Select(offeringColumns)
 	sel = q.filter(m.filter(sel), true)

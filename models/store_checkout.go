@@ -46,6 +46,11 @@ func (s *Store) RecordCheckoutProgress(ctx context.Context, p CheckoutProgress) 
 				return err
 			}
 		}
+		if p.OrderState == OrderDone { // the provider hears of the sale with the order's commit
+			if err := s.notifyOrderDone(tx, p.OrderID, p.At); err != nil {
+				return err
+			}
+		}
 		sub := map[string]any{}
 		set(sub, "state", string(p.SubscriptionState))
 		if p.PeriodStart != nil {

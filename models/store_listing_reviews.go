@@ -38,7 +38,10 @@ func (s *Store) RecordListingReviewStep(ctx context.Context, st ListingReviewSte
 		if res.RowsAffected == 0 {
 			return nil // recorded by an earlier attempt
 		}
-		return applyListingReviewStep(tx, st, at)
+		if err := applyListingReviewStep(tx, st, at); err != nil {
+			return err
+		}
+		return s.notifyListingStep(tx, st, at)
 	})
 	if err != nil || (st.Kind != ListingEventApproved) {
 		return err

@@ -245,6 +245,9 @@ func (s *Store) SettlePayouts(ctx context.Context, outs []PayoutOutcome) error {
 			if err := tx.Take(&p, "id = ?", o.PayoutID).Error; err != nil {
 				return err
 			}
+			if err := s.notifyPayoutPaid(tx, p, o.At); err != nil {
+				return err
+			}
 			if entries := payoutLedger(p, o); len(entries) > 0 {
 				if err := tx.Clauses(onConflictNothing).Create(&entries).Error; err != nil {
 					return err

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -48,6 +49,9 @@ type subscription struct {
 	ended  bool // canceled: the run returns
 	rolled bool // a renewal was paid: the run continues as new
 	events workflow.ReceiveChannel
+	// pushes are plan pushes to Site-Kit still running; the run waits for
+	// them before it ends so none is lost at Continue-As-New.
+	pushes []workflow.Future
 }
 
 // subCommand is an update or signal waiting for the main loop, which applies
@@ -177,8 +181,20 @@ func (s *subscription) run(ctx workflow.Context) (SubscriptionResult, error) {
 			}
 			s.st.Open.Retries++
 			s.attempt(ctx)
-		default: // suspended: only a payment (or a cancel) moves it on
-			_ = workflow.Await(ctx, func() bool { return len(s.queue) > 0 || workflow.GetInfo(ctx).GetContinueAsNewSuggested() })
+		default: // suspended: a payment or a cancel moves it on; past the grace period it ends
+			if s.st.SuspendedAt.IsZero() {
+				s.st.SuspendedAt = workflow.Now(ctx).UTC()
+			}
+			left := s.st.SuspendedAt.Add(s.grace()).Sub(workflow.Now(ctx))
+			if left > 0 {
+				woke, _ := workflow.AwaitWithTimeout(ctx, left, func() bool {
+					return len(s.queue) > 0 || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+				})
+				if woke {
+					continue
+				}
+			}
+			s.end(ctx, "unpaid for "+graceText(s.grace())+" after suspension")
 		}
 	}
 }
@@ -192,6 +208,10 @@ func (s *subscription) finish(ctx workflow.Context, next error) (SubscriptionRes
 			s.queue = append(s.queue, &subCommand{event: &e, done: true})
 		}
 		s.drain(ctx)
+		if len(s.pushes) > 0 {
+			s.awaitPushes(ctx)
+			continue
+		}
 		if len(s.queue) == 0 && workflow.AllHandlersFinished(ctx) {
 			break
 		}
@@ -266,4 +286,24 @@ func (s *subscription) publish(ctx workflow.Context) {
 	_ = workflow.UpsertTypedSearchAttributes(ctx, orgKey.ValueSet(s.st.OrganizationID), offeringKey.ValueSet(s.st.OfferingID),
 		providerKey.ValueSet(s.st.ProviderID), stateKey.ValueSet(state))
 	_ = workflow.UpsertMemo(ctx, map[string]any{"summary": s.summary(state)})
+}
+
+// grace is how long a suspended subscription may stay unpaid.
+func (s *subscription) grace() time.Duration {
+	if s.st.SuspendedGrace > 0 {
+		return s.st.SuspendedGrace
+	}
+	return DefaultSuspendedGrace
+}
+
+// graceText words a grace period for the agent's status reason.
+func graceText(d time.Duration) string {
+	n := int(d / (24 * time.Hour))
+	if n == 1 {
+		return "1 day"
+	}
+	if n < 1 {
+		return d.String()
+	}
+	return strconv.Itoa(n) + " days"
 }

@@ -37,6 +37,10 @@ const (
 	defaultDunningRetry = 24 * time.Hour
 )
 
+// DefaultSuspendedGrace is how long a suspended subscription may stay unpaid
+// before it is canceled, when the input sets no SuspendedGrace.
+const DefaultSuspendedGrace = 30 * 24 * time.Hour
+
 // DefaultDunning retries a declined renewal 1, 3 and 5 days after the first
 // failure, then suspends the subscription.
 var DefaultDunning = []time.Duration{defaultDunningRetry, 3 * defaultDunningRetry, 5 * defaultDunningRetry}
@@ -74,6 +78,13 @@ type SubscriptionInput struct {
 	// Dunning lists when to retry a declined renewal, counted from the first
 	// decline; nil means DefaultDunning. Tests shorten it.
 	Dunning []time.Duration
+	// SuspendedGrace is how long a suspended subscription may stay unpaid
+	// before it is canceled (deployment deleted, orders and invoices kept);
+	// zero means DefaultSuspendedGrace.
+	SuspendedGrace time.Duration
+	// SuspendedAt is when dunning suspended the subscription (zero otherwise);
+	// carried across Continue-As-New so the grace period never restarts.
+	SuspendedAt time.Time
 
 	Changes      int // plan changes so far (names proration invoices)
 	InvoicesPaid int
@@ -85,6 +96,9 @@ type PlanTerms struct {
 	PlanID string
 	Name   string
 	Price  int64
+	// Limits are the plan's limits as chosen, pushed to Site-Kit when the
+	// plan takes effect; nil means "read them from the plan".
+	Limits map[string]int64 `json:",omitempty"`
 }
 
 // OpenInvoice is an unpaid renewal invoice and its dunning progress.
@@ -143,6 +157,8 @@ type ChangePlanRequest struct {
 	Currency   string
 	// Price is the plan's price for the subscription's billing cycle.
 	Price int64
+	// Limits are the plan's limits, sent to Site-Kit when the change takes effect.
+	Limits map[string]int64
 }
 
 // ChangePlanResult says what a plan change did.

@@ -52,7 +52,11 @@ func (s *subscription) renew(ctx workflow.Context) {
 		_ = workflow.Sleep(ctx, time.Hour)
 		return
 	}
+	changed := s.st.Pending != nil && next.PlanID != s.st.Plan.PlanID
 	s.st.Plan, s.st.Pending = next, nil
+	if changed { // a downgrade takes effect with the period it starts
+		s.pushPlan(ctx)
+	}
 	s.st.Open = &OpenInvoice{ID: inv.ID, Amount: inv.Amount, PeriodStart: start, PeriodEnd: end}
 	s.attempt(ctx)
 }
@@ -114,7 +118,7 @@ func (s *subscription) settle(ctx workflow.Context, chargeID string) {
 	reinstate := s.st.State == subSuspended
 	start, end := o.PeriodStart, o.PeriodEnd
 	if reinstate {
-		s.st.Anchor, s.st.Cycles = now, 1
+		s.st.Anchor, s.st.Cycles, s.st.SuspendedAt = now, 1, time.Time{}
 		start, end = now, addCycles(now, 1, s.st.BillingCycle)
 		s.deployment(ctx, a.ResumeDeployment)
 	} else {
@@ -167,7 +171,7 @@ func (s *subscription) declined(ctx workflow.Context, d activities.DeclineDetail
 // suspend stops the agent on Site-Kit until the open invoice is paid.
 func (s *subscription) suspend(ctx workflow.Context, p *activities.BillingProgress) {
 	s.deployment(ctx, a.SuspendDeployment)
-	s.st.State, p.State = subSuspended, subSuspended
+	s.st.State, p.State, s.st.SuspendedAt = subSuspended, subSuspended, workflow.Now(ctx).UTC()
 	p.AgentStatus, p.AgentReason = "suspended", subPtr("payment overdue: update the payment method to reinstate")
 }
 
@@ -208,7 +212,7 @@ func (s *subscription) applyChange(ctx workflow.Context, req ChangePlanRequest) 
 	if err := s.validateChange(req); err != nil { // the state may have moved since validation
 		return ChangePlanResult{}, err
 	}
-	terms := PlanTerms{PlanID: req.PlanID, Name: req.PlanName, Price: req.Price}
+	terms := PlanTerms{PlanID: req.PlanID, Name: req.PlanName, Price: req.Price, Limits: req.Limits}
 	if s.st.Pending != nil && req.PlanID == s.st.Plan.PlanID {
 		s.st.Pending = nil
 		s.record(ctx, activities.BillingProgress{PendingPlanID: subPtr("")})
@@ -245,6 +249,7 @@ func (s *subscription) applyChange(ctx workflow.Context, req ChangePlanRequest) 
 		p.InvoiceID, p.Attempts, p.Charge = inv.ID, subPtr(1), s.ledgerCharge(ch.ChargeID, inv.Amount, terms.PlanID)
 	}
 	s.st.Plan, s.st.Pending = terms, nil
+	s.pushPlan(ctx) // an upgrade takes effect at once
 	s.record(ctx, p)
 	s.publish(ctx)
 	return res, nil
@@ -296,6 +301,32 @@ func (s *subscription) deployment(ctx workflow.Context, act func(context.Context
 	if err != nil {
 		workflow.GetLogger(ctx).Error("Site-Kit deployment change failed for a day", "agent", s.st.AgentID, "err", err)
 	}
+}
+
+// pushPlan starts telling Site-Kit the plan now in effect (name and limits).
+// It runs beside billing, so an update is answered without waiting for
+// Site-Kit; the run waits for it before it ends. The version is the change's
+// workflow time: a retry repeats it, a later change supersedes it.
+func (s *subscription) pushPlan(ctx workflow.Context) {
+	if s.st.AgentID == "" {
+		return
+	}
+	f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, deploymentOptions), a.PushPlan, activities.PushPlanInput{
+		AgentID: s.st.AgentID, PlanID: s.st.Plan.PlanID, Plan: s.st.Plan.Name, Limits: s.st.Plan.Limits,
+		Version: workflow.Now(ctx).UnixNano(),
+	})
+	s.pushes = append(s.pushes, f)
+}
+
+// awaitPushes waits for the plan pushes in flight; a push that gave up after
+// its day of retries is logged, never fatal to billing.
+func (s *subscription) awaitPushes(ctx workflow.Context) {
+	for _, f := range s.pushes {
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("plan push to Site-Kit failed for a day", "agent", s.st.AgentID, "err", err)
+		}
+	}
+	s.pushes = nil
 }
 
 func (s *subscription) record(ctx workflow.Context, p activities.BillingProgress) {

@@ -35,6 +35,8 @@ type billingRun struct {
 	chargeTimes []time.Time
 	records     []activities.BillingProgress
 	deployments []string
+	planPushes  []activities.PushPlanInput
+	pushTimes   []time.Time
 	// decline says which payment methods the mocked provider declines.
 	decline map[string]string
 	// usage is the usage amount the mocked invoice adds (billed in arrears).
@@ -104,6 +106,13 @@ func newBillingRun(t *testing.T, start time.Time) *billingRun {
 			return nil
 		}).Maybe()
 	}
+	r.env.OnActivity(subActs.PushPlan, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.PushPlanInput) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.planPushes = append(r.planPushes, in)
+		r.pushTimes = append(r.pushTimes, r.env.Now().UTC())
+		return nil
+	}).Maybe()
 	return r
 }
 
@@ -457,4 +466,95 @@ func TestSubscription_AnnualPlanRenewsAYearLater(t *testing.T) {
 	require.Equal(t, in.PeriodEnd, r.chargeTimes[0])
 	require.Equal(t, int64(29000), r.charges[0].Amount)
 	require.Equal(t, time.Date(2028, 1, 31, 9, 30, 0, 0, time.UTC), next.PeriodEnd)
+}
+
+func TestSubscription_UpgradePushesTheNewPlansLimitsToSiteKitAtOnce(t *testing.T) {
+	in := subIn()
+	r := newBillingRun(t, in.PeriodStart)
+	limits := map[string]int64{"mcp_tool_calls": 50000, "seats": 10}
+	up := r.update(10*24*time.Hour, workflows.UpdateChangePlan, workflows.ChangePlanRequest{
+		PlanID: "pln_pro", PlanName: "Pro", OfferingID: "off_1", Currency: "usd", Price: 9900, Limits: limits})
+	next := r.continued(in)
+	require.NoError(t, up.err)
+	require.Len(t, r.planPushes, 1, "one push for the one change; the renewal on the same plan pushes nothing")
+	push := r.planPushes[0]
+	require.Equal(t, "agt_1", push.AgentID)
+	require.Equal(t, "pln_pro", push.PlanID)
+	require.Equal(t, "Pro", push.Plan)
+	require.Equal(t, limits, push.Limits)
+	at := in.PeriodStart.Add(10 * 24 * time.Hour)
+	require.Equal(t, at, r.pushTimes[0], "pushed when the upgrade is charged, not at renewal")
+	require.Equal(t, at.UnixNano(), push.Version, "the version is the change's workflow time")
+	require.Equal(t, limits, next.Plan.Limits, "the limits are carried to the next run")
+}
+
+func TestSubscription_DowngradePushesTheLowerPlansLimitsAtRenewal(t *testing.T) {
+	in := subIn()
+	in.Plan = workflows.PlanTerms{PlanID: "pln_pro", Name: "Pro", Price: 9900, Limits: map[string]int64{"mcp_tool_calls": 50000}}
+	r := newBillingRun(t, in.PeriodStart)
+	down := r.update(5*24*time.Hour, workflows.UpdateChangePlan, workflows.ChangePlanRequest{
+		PlanID: "pln_starter", PlanName: "Starter", OfferingID: "off_1", Currency: "usd", Price: 2900, Limits: map[string]int64{"mcp_tool_calls": 1000}})
+	r.continued(in)
+	require.NoError(t, down.err)
+	require.Len(t, r.planPushes, 1)
+	require.Equal(t, in.PeriodEnd, r.pushTimes[0], "the downgrade reaches Site-Kit when the period it starts begins")
+	require.Equal(t, "Starter", r.planPushes[0].Plan)
+	require.Equal(t, map[string]int64{"mcp_tool_calls": 1000}, r.planPushes[0].Limits)
+	require.Equal(t, in.PeriodEnd.UnixNano(), r.planPushes[0].Version)
+}
+
+func TestSubscription_SuspendedPastTheGracePeriodIsCanceledAndTheDeploymentDeleted(t *testing.T) {
+	in := subIn()
+	in.PaymentMethod = "pm_card_chargeDeclined"
+	in.Dunning = []time.Duration{}
+	r := newBillingRun(t, in.PeriodStart)
+	month := in.PeriodEnd.Sub(in.PeriodStart)
+	var mid workflows.SubscriptionStatus
+	r.env.RegisterDelayedCallback(func() {
+		v, err := r.env.QueryWorkflow(workflows.QuerySubscriptionStatus)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&mid))
+	}, month+29*24*time.Hour)
+	began := time.Now()
+	r.env.ExecuteWorkflow(workflows.SubscriptionWorkflowName, in)
+	require.Less(t, time.Since(began), 10*time.Second, "30 days pass on the test clock")
+	require.True(t, r.env.IsWorkflowCompleted())
+	require.NoError(t, r.env.GetWorkflowError())
+	var res workflows.SubscriptionResult
+	require.NoError(t, r.env.GetWorkflowResult(&res))
+	require.Equal(t, "canceled", res.State)
+	require.Equal(t, "suspended", mid.State, "still suspended one day before the grace period ends")
+	require.Equal(t, []string{"suspend", "delete"}, r.deployments)
+	last := r.lastRecord()
+	require.Equal(t, "canceled", last.State)
+	require.True(t, last.Canceled)
+	require.Equal(t, "deleted", last.AgentStatus)
+	require.Contains(t, *last.AgentReason, "unpaid for 30 days")
+	require.Equal(t, "void", last.InvoiceState, "the invoice is kept, voided")
+	require.Len(t, r.charges, 1, "nothing is charged during the grace period")
+}
+
+func TestSubscription_GracePeriodIsConfigurableAndPayingInTimeKeepsTheSubscription(t *testing.T) {
+	in := subIn()
+	in.PaymentMethod = "pm_card_chargeDeclined"
+	in.Dunning = []time.Duration{}
+	in.SuspendedGrace = 3 * 24 * time.Hour
+	r := newBillingRun(t, in.PeriodStart)
+	month := in.PeriodEnd.Sub(in.PeriodStart)
+	pay := r.update(month+2*24*time.Hour, workflows.UpdatePaymentMethod, workflows.PaymentMethodRequest{PaymentMethod: "pm_card_visa"})
+	next := r.continued(in)
+	require.NoError(t, pay.err)
+	require.Equal(t, "active", next.State)
+	require.True(t, next.SuspendedAt.IsZero(), "reinstating clears the suspension")
+	require.Equal(t, []string{"suspend", "resume"}, r.deployments)
+
+	in = subIn()
+	in.PaymentMethod = "pm_card_chargeDeclined"
+	in.Dunning = []time.Duration{}
+	in.SuspendedGrace = 3 * 24 * time.Hour
+	r = newBillingRun(t, in.PeriodStart)
+	r.env.ExecuteWorkflow(workflows.SubscriptionWorkflowName, in)
+	require.NoError(t, r.env.GetWorkflowError())
+	require.Equal(t, in.PeriodEnd.Add(3*24*time.Hour), r.env.Now().UTC(), "canceled when the shorter grace period ends")
+	require.Contains(t, *r.lastRecord().AgentReason, "unpaid for 3 days")
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/cmp-platform/cmp/api"
 	"github.com/cmp-platform/cmp/internal/config"
 	"github.com/cmp-platform/cmp/internal/devserver"
+	"github.com/cmp-platform/cmp/internal/notify"
 	"github.com/cmp-platform/cmp/internal/payments"
 	"github.com/cmp-platform/cmp/internal/sitekit"
 	"github.com/cmp-platform/cmp/models"
@@ -48,6 +49,9 @@ type Stack struct {
 	worker      worker.Worker
 	workerReady atomic.Bool
 	servers     []*http.Server
+	// stopNotify ends the notification delivery loop; notifyDone closes after it.
+	stopNotify context.CancelFunc
+	notifyDone chan struct{}
 }
 
 // Start brings up the roles in dependency order: database, Site-Kit, Temporal,
@@ -171,6 +175,7 @@ func (st *Stack) startWorker(ctx context.Context) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	st.worker = w
+	st.startNotifications()
 	if err := EnsurePayoutSchedule(ctx, st.Temporal, st.taskQueue()); err != nil {
 		return err
 	}
@@ -250,6 +255,10 @@ func (st *Stack) Close() {
 	if st.worker != nil {
 		st.worker.Stop()
 	}
+	if st.stopNotify != nil {
+		st.stopNotify()
+		<-st.notifyDone
+	}
 	if st.Temporal != nil {
 		st.Temporal.Close()
 	}
@@ -268,4 +277,19 @@ func (st *Stack) Close() {
 // benchmark). Benchmarks use the same options for their floor workers.
 func WorkerOptions() worker.Options {
 	return worker.Options{MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8}
+}
+
+// notifyInterval is how often the worker delivers the notifications outbox.
+const notifyInterval = time.Second
+
+// startNotifications delivers the outbox with the log Notifier (the dev
+// delivery; a mail Notifier plugs in here).
+func (st *Stack) startNotifications() {
+	ctx, cancel := context.WithCancel(context.Background())
+	st.stopNotify, st.notifyDone = cancel, make(chan struct{})
+	log := st.Log.With("component", "notify")
+	go func() {
+		defer close(st.notifyDone)
+		notify.Run(ctx, st.Store, notify.Log{Logger: log}, notifyInterval, log)
+	}()
 }

@@ -66,7 +66,9 @@ type Deployment struct {
 	Package      string    `json:"package,omitempty"`
 	OfferingSlug string    `json:"offering_slug,omitempty"`
 	Plan         string    `json:"plan,omitempty"`
-	Versions     Versions  `json:"versions"`
+	// Limits are the plan's limits as last set (at creation or by PUT plan).
+	Limits   map[string]int64 `json:"limits,omitempty"`
+	Versions Versions         `json:"versions"`
 }
 
 // Versions reports which version of each configuration document is applied,
@@ -76,6 +78,8 @@ type Versions struct {
 	Branding  int64 `json:"branding"`
 	Knowledge int64 `json:"knowledge"`
 	Keys      int64 `json:"keys"`
+	// Plan is the version of the last applied PUT plan (0: as created).
+	Plan int64 `json:"plan"`
 }
 
 // Persona is the agent's personality. Like every PUT document it is a full
@@ -97,6 +101,15 @@ type Branding struct {
 	LogoURL        string `json:"logo_url"`
 	WelcomeMessage string `json:"welcome_message"`
 	Position       string `json:"position"`
+}
+
+// Plan is the subscribed plan's name and limits, sent when a plan change takes
+// effect (an upgrade at once, a downgrade at renewal). Limits replace the
+// stored ones in full.
+type Plan struct {
+	Version int64            `json:"version"`
+	Plan    string           `json:"plan"`
+	Limits  map[string]int64 `json:"limits"`
 }
 
 // Knowledge is what the buyer trained the agent with.

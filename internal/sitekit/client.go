@@ -82,6 +82,11 @@ func (c *Client) PutBranding(ctx context.Context, id string, b Branding) (PutRes
 	return c.put(ctx, id, "/branding", b)
 }
 
+// PutPlan replaces the plan name and limits unless a newer version is stored.
+func (c *Client) PutPlan(ctx context.Context, id string, p Plan) (PutResult, error) {
+	return c.put(ctx, id, "/plan", p)
+}
+
 // PutKnowledge replaces the knowledge unless a newer version is stored.
 func (c *Client) PutKnowledge(ctx context.Context, id string, k Knowledge) (PutResult, error) {
 	return c.put(ctx, id, "/knowledge", k)

@@ -140,6 +140,7 @@ func (rt *Runtime) routes() http.Handler {
 	mux.Handle("PUT /v1/deployments/{id}/branding", op(rt.putBranding))
 	mux.Handle("PUT /v1/deployments/{id}/knowledge", op(rt.putKnowledge))
 	mux.Handle("PUT /v1/deployments/{id}/keys", op(rt.putKeys))
+	mux.Handle("PUT /v1/deployments/{id}/plan", op(rt.putPlan))
 	mux.Handle("GET /v1/deployments/{id}/keys/usage", op(rt.getKeyUsage))
 	mux.Handle("POST /v1/packages/validate", op(rt.validatePackage))
 	mux.Handle("/v1/", op(func(http.ResponseWriter, *http.Request) error {

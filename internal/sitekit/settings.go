@@ -15,6 +15,7 @@ const (
 	maxQAPairs   = 5000
 	maxDocuments = 500
 	maxRules     = 50
+	maxLimits    = 50
 )
 
 // putVersioned applies a full-replacement document unless CMP already sent
@@ -101,6 +102,44 @@ func (rt *Runtime) putKeys(w http.ResponseWriter, r *http.Request) error {
 	return rt.putVersioned(w, r, ks.Version,
 		func(d *deployment) int64 { return d.Keys.Version },
 		func(d *deployment) { d.Keys, d.keys = ks, active })
+}
+
+// putPlan records a plan change: the name the MCP profile reports and the
+// limits, under the same "lower version ignored" rule as the documents.
+func (rt *Runtime) putPlan(w http.ResponseWriter, r *http.Request) error {
+	var p Plan
+	if err := decodeJSON(w, r, &p); err != nil {
+		return err
+	}
+	if err := validatePlan(p); err != nil {
+		return err
+	}
+	limits := make(map[string]int64, len(p.Limits))
+	for k, v := range p.Limits {
+		limits[k] = v
+	}
+	return rt.putVersioned(w, r, p.Version,
+		func(d *deployment) int64 { return d.PlanVersion },
+		func(d *deployment) {
+			d.Plan, d.Limits, d.PlanVersion = p.Plan, limits, p.Version
+			// get_profile quotes the plan; rebuild the MCP server.
+			delete(rt.servers, d.ID)
+		})
+}
+
+func validatePlan(p Plan) error {
+	if strings.TrimSpace(p.Plan) == "" || len(p.Plan) > 100 {
+		return newError(CodeInvalid, "plan must be 1 to 100 characters")
+	}
+	if len(p.Limits) > maxLimits {
+		return newError(CodeInvalid, "a plan may have at most %d limits", maxLimits)
+	}
+	for k, v := range p.Limits {
+		if k == "" || v < 0 {
+			return newError(CodeInvalid, "limits must be named and not negative")
+		}
+	}
+	return nil
 }
 
 func validatePersona(p Persona) error {

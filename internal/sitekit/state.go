@@ -25,6 +25,7 @@ type deployment struct {
 	OfferingSlug    string               `json:"offering_slug"`
 	Plan            string               `json:"plan"`
 	Limits          map[string]int64     `json:"limits,omitempty"`
+	PlanVersion     int64                `json:"plan_version,omitempty"`
 	HeartbeatURL    string               `json:"heartbeat_url,omitempty"`
 	HeartbeatSecret string               `json:"heartbeat_secret,omitempty"`
 	Status          string               `json:"status"`
@@ -98,11 +99,13 @@ func (rt *Runtime) toAPIDeployment(d *deployment) Deployment {
 		Package:      d.Package,
 		OfferingSlug: d.OfferingSlug,
 		Plan:         d.Plan,
+		Limits:       d.Limits,
 		Versions: Versions{
 			Persona:   d.Persona.Version,
 			Branding:  d.Branding.Version,
 			Knowledge: d.Knowledge.Version,
 			Keys:      d.Keys.Version,
+			Plan:      d.PlanVersion,
 		},
 	}
 }
