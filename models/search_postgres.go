@@ -12,8 +12,8 @@ import (
 )
 
 // searchSortColumns are what the keyset, the ORDER BY and the cursor of every
-// sort read; the covering sort indexes (migration 00024) hold them all, so a
-// search without words finds its page by an index-only scan.
+// sort read; offering_search's covering sort indexes (migration 00025) hold
+// them all, so a search without words finds its page by an index-only scan.
 const searchSortColumns = "offerings.id, offerings.category, offerings.featured, offerings.rating_avg, offerings.rating_count, " +
 	"offerings.starting_price, offerings.active_subscriptions"
 
@@ -25,14 +25,16 @@ const searchCardColumns = "o.id, o.provider_id, o.slug, o.name, o.category, o.su
 	"pr.rating_avg, pr.rating_count, pr.created_at, pr.updated_at"
 
 // searchPostgres answers a search in one statement (one round trip instead of
-// page, score of the last item, providers and facets apart). With words, the
-// matches are read once into a materialised CTE (the GIN bitmap scan and the
-// relevance score are the expensive part) and both the page and the facet
-// counts come from it; without words the page is a LIMIT on a covering sort
-// index and the facets an index-only count.
+// page, score of the last item, providers and facets apart), reading matches
+// from the narrow offering_search table and only the page's rows from
+// offerings and providers. With words, the matches are read once into a
+// materialised CTE (the GIN bitmap scan is the expensive part) and both the
+// page and the facet counts come from it; without words the page is a LIMIT on
+// a covering sort index and the facets an index-only count.
 func (s *Store) searchPostgres(ctx context.Context, v Viewer, q SearchQuery, m matcher, keys []sortKey) (SearchPage, error) {
 	base := func() *gorm.DB {
-		return s.VisibleOfferings(s.DB.Session(&gorm.Session{NewDB: true, Context: ctx}).Table("offerings"), v)
+		// offering_search (migration 00025) under the name the filters use.
+		return s.VisibleOfferings(s.DB.Session(&gorm.Session{NewDB: true, Context: ctx}).Table("offering_search AS offerings"), v)
 	}
 	// In the page and the outer query the page's rows are called "offerings", so
 	// the sort keys' expressions read its columns; the score is a column there.
