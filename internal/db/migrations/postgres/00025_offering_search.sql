@@ -4,7 +4,7 @@
 -- (descriptions, FAQ, JSON, about 700 bytes, and their dead versions) for the
 -- thousands of rows a facet count or a many-match word visits. Its indexes
 -- carry every column a search without words reads, so those pages and facet
--- counts are index-only scans (00024 had put such indexes on offerings itself).
+-- counts are index-only scans.
 -- offerings keeps its own search_vector (typo correction reads it) and the
 -- result cards' columns (docs/discovery.md, docs/benchmarks.md Search).
 -- +goose Up
@@ -65,41 +65,7 @@ CREATE INDEX offering_search_featured ON offering_search(state, visibility, feat
 CREATE INDEX offering_search_newest ON offering_search(state, visibility, id)
   INCLUDE (category, featured, rating_avg, rating_count, starting_price, active_subscriptions, pricing_fixed, pricing_usage, demo_url, provider_id);
 
--- The search no longer reads offerings' own sort and facet indexes: put back the
--- narrow ones of 00020 and 00022 in place of 00024's wide covering ones, which
--- would only cost writes now.
-DROP INDEX offerings_sort_newest;
-DROP INDEX offerings_sort_featured;
-DROP INDEX offerings_sort_popularity;
-DROP INDEX offerings_sort_rating;
-DROP INDEX offerings_sort_price;
-DROP INDEX offerings_facets;
-CREATE INDEX offerings_sort_price ON offerings(state, visibility, starting_price, id);
-CREATE INDEX offerings_sort_rating ON offerings(state, visibility, rating_avg, rating_count, id);
-CREATE INDEX offerings_sort_popularity ON offerings(state, visibility, active_subscriptions, id);
-CREATE INDEX offerings_sort_featured ON offerings(state, visibility, featured, id);
-CREATE INDEX offerings_facets ON offerings(state, visibility, starting_price) INCLUDE (category, rating_avg, featured);
-CREATE INDEX offerings_category_facets ON offerings(state, visibility, category, starting_price) INCLUDE (rating_avg);
-
 -- +goose Down
 DROP TRIGGER offering_search_sync ON offerings;
 DROP FUNCTION offering_search_sync();
 DROP TABLE offering_search;
-DROP INDEX offerings_category_facets;
-DROP INDEX offerings_facets;
-DROP INDEX offerings_sort_featured;
-DROP INDEX offerings_sort_popularity;
-DROP INDEX offerings_sort_rating;
-DROP INDEX offerings_sort_price;
-CREATE INDEX offerings_facets ON offerings(state, visibility, starting_price)
-  INCLUDE (category, rating_avg, pricing_fixed, pricing_usage, demo_url, provider_id);
-CREATE INDEX offerings_sort_price ON offerings(state, visibility, starting_price, id)
-  INCLUDE (category, featured, rating_avg, rating_count, active_subscriptions, pricing_fixed, pricing_usage, demo_url, provider_id);
-CREATE INDEX offerings_sort_rating ON offerings(state, visibility, rating_avg, rating_count, id)
-  INCLUDE (category, featured, starting_price, active_subscriptions, pricing_fixed, pricing_usage, demo_url, provider_id);
-CREATE INDEX offerings_sort_popularity ON offerings(state, visibility, active_subscriptions, id)
-  INCLUDE (category, featured, rating_avg, rating_count, starting_price, pricing_fixed, pricing_usage, demo_url, provider_id);
-CREATE INDEX offerings_sort_featured ON offerings(state, visibility, featured, id)
-  INCLUDE (category, rating_avg, rating_count, starting_price, active_subscriptions, pricing_fixed, pricing_usage, demo_url, provider_id);
-CREATE INDEX offerings_sort_newest ON offerings(state, visibility, id)
-  INCLUDE (category, featured, rating_avg, rating_count, starting_price, active_subscriptions, pricing_fixed, pricing_usage, demo_url, provider_id);
