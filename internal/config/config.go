@@ -75,7 +75,7 @@ var Vars = []Var{
 	{"CMP_SESSION_TTL", "720h", "lifetime of a sign-in token"},
 	{"CMP_SEED", "true", "seed the demo catalog on an empty database"},
 	{"CMP_BLOB_DIR", "<CMP_DATA_DIR>/blobs", "local blob store directory"},
-	{"CMP_LOG_LEVEL", "info", "debug | info | warn | error"},
+	{"CMP_LOG_LEVEL", "info", "one of debug, info, warn, error"},
 }
 
 // Load reads the environment.
