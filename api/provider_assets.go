@@ -70,13 +70,8 @@ func (s *Server) storeImage(c *gin.Context, o models.Offering, kind string, max 
 }
 
 func (s *Server) uploadLogo(c *gin.Context) {
-	p, o, err := s.providerOffering(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := editable(o); err != nil {
-		fail(c, err)
+	p, o, ok := s.editableOffering(c)
+	if !ok {
 		return
 	}
 	url, ok := s.storeImage(c, o, "logo", maxLogoBytes)
@@ -94,13 +89,8 @@ func (s *Server) uploadLogo(c *gin.Context) {
 }
 
 func (s *Server) uploadScreenshot(c *gin.Context) {
-	p, o, err := s.providerOffering(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := editable(o); err != nil {
-		fail(c, err)
+	p, o, ok := s.editableOffering(c)
+	if !ok {
 		return
 	}
 	if len(o.Screenshots.V) >= maxScreenshots {
@@ -120,13 +110,8 @@ func (s *Server) uploadScreenshot(c *gin.Context) {
 }
 
 func (s *Server) deleteScreenshot(c *gin.Context) {
-	p, o, err := s.providerOffering(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := editable(o); err != nil {
-		fail(c, err)
+	p, o, ok := s.editableOffering(c)
+	if !ok {
 		return
 	}
 	i, err := strconv.Atoi(c.Param("index"))

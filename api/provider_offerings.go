@@ -149,6 +149,20 @@ func (s *Server) providerOffering(c *gin.Context) (models.Provider, models.Offer
 	return p, o, err
 }
 
+// editableOffering is providerOffering for handlers that change the offering:
+// it also refuses one that is under review or archived. On false it has answered.
+func (s *Server) editableOffering(c *gin.Context) (models.Provider, models.Offering, bool) {
+	p, o, err := s.providerOffering(c)
+	if err == nil {
+		err = editable(o)
+	}
+	if err != nil {
+		fail(c, err)
+		return p, o, false
+	}
+	return p, o, true
+}
+
 // answerOffering reloads an offering and writes it with its review and revision.
 func (s *Server) answerOffering(c *gin.Context, providerID, id string, status int) {
 	o, err := s.Store.ProviderOffering(c, providerID, id)

@@ -230,13 +230,8 @@ func (s *Server) patchPlan(c *gin.Context) {
 }
 
 func (s *Server) deletePlan(c *gin.Context) {
-	p, o, err := s.providerOffering(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := editable(o); err != nil {
-		fail(c, err)
+	p, o, ok := s.editableOffering(c)
+	if !ok {
 		return
 	}
 	id := c.Param("plan_id")
